@@ -1,0 +1,56 @@
+# Portail Famille — the commands a newcomer needs: `make demo`, `make test`, `make lint`.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# WeasyPrint needs Pango and HarfBuzz and at least one font.
+DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# The tests also read PDFs (pdftotext) and drive a real browser.
+DEBIAN_TEST := $(DEBIAN_RUNTIME) poppler-utils chromium
+
+.PHONY: demo test lint install install-dev system-runtime system-test check clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml setup.py
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+system-runtime:
+	@.ci/ensure-debian-packages $(DEBIAN_RUNTIME)
+
+system-test:
+	@.ci/ensure-debian-packages $(DEBIAN_TEST)
+
+demo: system-runtime install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+	@echo "Site: http://$(HOST):$(PORT)/  —  admin: http://$(HOST):$(PORT)/admin/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+check: install-dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: system-test install-dev check
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -1,0 +1,1 @@
+"""Activity pages, barèmes and the pure pricing engine."""

@@ -1,0 +1,1 @@
+"""Parent accounts, families, enrolments, certificates and the agents' back-office."""

@@ -1,0 +1,259 @@
+"""Home page, content pages and the commune's site settings."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import BaseStreamBlock, NewsItemBlock
+from .siret import is_valid_siret
+
+
+def validate_siret(value):
+    if not is_valid_siret(value):
+        raise ValidationError(
+            _("Le SIRET doit compter 14 chiffres et être valide (clé de contrôle)."),
+            code="invalid_siret",
+        )
+
+
+class HomePage(Page):
+    hero_title = models.CharField(_("titre d'accueil"), max_length=150, blank=True)
+    hero_text = RichTextField(
+        _("texte d'accueil"), blank=True, features=["bold", "italic", "link"]
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image d'accueil"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_cta_text = models.CharField(_("texte du bouton"), max_length=80, blank=True)
+    hero_cta_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page du bouton"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    news = StreamField(
+        [("news_item", NewsItemBlock())],
+        verbose_name=_("actualités"),
+        blank=True,
+        use_json_field=True,
+    )
+    body = StreamField(BaseStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_title"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_cta_text"),
+                FieldPanel("hero_cta_page"),
+            ],
+            heading=_("Bandeau d'accueil"),
+        ),
+        InlinePanel("highlights", label=_("Activités mises en avant"), max_num=6),
+        FieldPanel("news"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("hero_text")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("page d'accueil")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["highlights"] = [
+            highlight
+            for highlight in self.highlights.select_related("page").all()
+            if highlight.page.live
+        ]
+        return context
+
+
+class HomePageHighlight(Orderable):
+    home = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="highlights")
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    text = models.CharField(
+        _("accroche"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Par défaut, la description de la page pour les moteurs de recherche."
+        ),
+    )
+
+    panels = [FieldPanel("page"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("activité mise en avant")
+        verbose_name_plural = _("activités mises en avant")
+
+    @property
+    def summary(self):
+        return self.text or self.page.search_description
+
+
+class ContentPage(Page):
+    introduction = models.TextField(_("chapô"), blank=True, max_length=500)
+    body = StreamField(BaseStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["home.HomePage", "home.ContentPage"]
+
+    class Meta:
+        verbose_name = _("page de contenu")
+        verbose_name_plural = _("pages de contenu")
+
+
+@register_setting(icon="site")
+class CommuneSettings(BaseSiteSetting):
+    """Who the commune is: shown in the footer, used as API Particulier recipient and on
+    certificates."""
+
+    name = models.CharField(_("nom de la commune"), max_length=150, default="")
+    insee_code = models.CharField(
+        _("code INSEE (COG)"),
+        max_length=5,
+        blank=True,
+        help_text=_("Sert à reconnaître les familles résidentes."),
+    )
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text=_("Celui de la commune : il est transmis à API Particulier."),
+    )
+    address = models.TextField(_("adresse postale"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    service_name = models.CharField(
+        _("service émetteur des attestations"),
+        max_length=150,
+        blank=True,
+        default="",
+    )
+    signatory_name = models.CharField(
+        _("nom du signataire"), max_length=150, blank=True
+    )
+    signatory_role = models.CharField(
+        _("qualité du signataire"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "Par exemple : « Pour le maire et par délégation, l'adjointe à "
+            "l'éducation »."
+        ),
+    )
+    legal_notice_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page des mentions légales"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page de la déclaration d'accessibilité"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_status = models.CharField(
+        _("état de conformité RGAA"),
+        max_length=20,
+        choices=[
+            ("non", _("Non conforme")),
+            ("partial", _("Partiellement conforme")),
+            ("full", _("Totalement conforme")),
+        ],
+        default="non",
+        help_text=_("Affiché dans le pied de page, comme le veut le RGAA."),
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page des données personnelles"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    select_related = ["logo", "legal_notice_page", "accessibility_page", "privacy_page"]
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("name"),
+                FieldPanel("insee_code"),
+                FieldPanel("siret"),
+                FieldPanel("logo"),
+            ],
+            heading=_("La commune"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("address"), FieldPanel("phone"), FieldPanel("email")],
+            heading=_("Coordonnées"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("service_name"),
+                FieldPanel("signatory_name"),
+                FieldPanel("signatory_role"),
+            ],
+            heading=_("Attestations de tarif"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("legal_notice_page"),
+                FieldPanel("accessibility_page"),
+                FieldPanel("accessibility_status"),
+                FieldPanel("privacy_page"),
+            ],
+            heading=_("Pages réglementaires"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("paramètres de la commune")

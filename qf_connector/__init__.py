@@ -1,0 +1,1 @@
+"""API Particulier: the quotient familial client, its call log and the fake server."""

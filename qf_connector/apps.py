@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QfConnectorConfig(AppConfig):
+    name = "qf_connector"
+    verbose_name = "API Particulier"

@@ -1,0 +1,1 @@
+"""The Django project of Portail Famille, installed as the package `portail_site`."""

@@ -1,0 +1,25 @@
+"""Fixtures shared by every test folder."""
+
+import pytest
+from wagtail.models import Page, Site
+
+from home.models import HomePage
+
+
+@pytest.fixture
+def root_page(db):
+    return Page.get_first_root_node()
+
+
+@pytest.fixture
+def home_page(root_page):
+    """A published HomePage served by the default site, as in production."""
+    home = HomePage(title="Ville de Test", slug="accueil", hero_title="Bienvenue")
+    root_page.add_child(instance=home)
+    home.save_revision().publish()
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+    )
+    Site.objects.exclude(root_page=home).delete()
+    return home
