@@ -130,7 +130,7 @@ class QuotientClient:
         self,
         base_url: str,
         token: str,
-        recipient: str,
+        recipient: str | Callable[[], str],
         *,
         transport: httpx.BaseTransport | None = None,
         connect_timeout: float = 3.0,
@@ -157,7 +157,8 @@ class QuotientClient:
         install_log_redaction()
         self.base_url = str(base_url).rstrip("/")
         self._token = token or ""
-        self.recipient = (recipient or "").strip()
+        # A callable is read at each lookup: the commune's SIRET may be edited.
+        self._recipient = recipient
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
         self.total_timeout = float(total_timeout)
@@ -195,6 +196,11 @@ class QuotientClient:
     def __repr__(self) -> str:
         return f"QuotientClient(base_url={self.base_url!r})"
 
+    @property
+    def recipient(self) -> str:
+        value = self._recipient() if callable(self._recipient) else self._recipient
+        return str(value or "").strip()
+
     def close(self) -> None:
         self._http.close()
         if self._executor is not None:
@@ -220,11 +226,7 @@ class QuotientClient:
         """QF of the allocataire with this civil status (checked locally first)."""
         identity.check(self._today())
         qf_month = coerce_month(month, self._today)
-        params = (
-            [("recipient", self.recipient)]
-            + identity.query_params()
-            + month_params(qf_month)
-        )
+        params = identity.query_params() + month_params(qf_month)
         return self._lookup(
             IDENTITY_PATH,
             params,
@@ -252,7 +254,7 @@ class QuotientClient:
                 FRANCE_CONNECT_SESSION_MESSAGE,
                 reason="france_connect_token_missing",
             )
-        params = [("recipient", self.recipient)] + month_params(qf_month)
+        params = month_params(qf_month)
         return self._lookup(
             FRANCE_CONNECT_PATH,
             params,
@@ -330,11 +332,15 @@ class QuotientClient:
         started_at: datetime,
     ) -> QuotientResult:
         if not bearer:
+            logger.error("API Particulier: no token configured")
             raise QuotientError(ErrorKind.CONFIGURATION, reason="token_missing")
-        if not is_valid_siret(self.recipient):
+        recipient = self.recipient
+        if not is_valid_siret(recipient):
+            logger.error("API Particulier: the recipient SIRET is missing or invalid")
             raise QuotientError(
                 ErrorKind.CONFIGURATION, field=RECIPIENT, reason="recipient_invalid"
             )
+        params = [("recipient", recipient), *params]
         headers = {"Authorization": f"Bearer {bearer}"}
         if fresh:
             headers["Cache-Control"] = "no-cache"

@@ -331,3 +331,20 @@ def test_per_call_hook_receives_the_record_too():
         with pytest.raises(QuotientError):
             client.lookup_by_identity(identity(), on_call=own.append)
     assert shared == own and len(own) == 1
+
+
+def test_recipient_may_be_read_at_each_lookup():
+    from qf_connector.client import QuotientClient
+
+    sirets = iter(["13002526500013", "21750001600019"])
+    client = QuotientClient(BASE_URL, TOKEN, lambda: next(sirets))
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.get(IDENTITY_PATH).mock(
+            return_value=json_response(200, success_body())
+        )
+        client.lookup_by_identity(identity())
+        client.lookup_by_identity(identity())
+    assert [c.request.url.params["recipient"] for c in route.calls] == [
+        "13002526500013",
+        "21750001600019",
+    ]
