@@ -10,13 +10,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site
 
 from .models import CommuneSettings, ContentPage, HomePage
 
 DEMO_SIRET = "21999999200015"  # fictional, Luhn-valid (SIREN 219999992 + NIC 00015)
 DEMO_INSEE_CODE = "45999"  # fictional commune code
+DEMO_POSTCODE = "45999"
 
 EDITORS_GROUP = "Éditeurs"
 AGENTS_GROUP = "Agents famille"
@@ -232,8 +232,11 @@ def ensure_settings(home, pages):
     if created or not commune.name:
         commune.name = "Ville de Démo"
         commune.insee_code = DEMO_INSEE_CODE
+        commune.postcodes = DEMO_POSTCODE
         commune.siret = DEMO_SIRET
-        commune.address = "Hôtel de ville\n1 place de la Mairie\n45999 Ville-de-Démo"
+        commune.address = (
+            "Hôtel de ville\n1 place de la Mairie\n" + DEMO_POSTCODE + " Ville-de-Démo"
+        )
         commune.phone = "01 23 45 67 89"
         commune.email = "famille@demo.example.org"
         commune.service_name = "Service éducation et famille"
@@ -303,7 +306,6 @@ def ensure_accounts(groups):
             user.groups.add(groups[account.group])
 
 
-@transaction.atomic
 def load_demo():
     """Build (or complete) the demo commune. Returns the home page."""
     if getattr(settings, "PRODUCTION", False):

@@ -148,6 +148,14 @@ class CommuneSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Sert à reconnaître les familles résidentes."),
     )
+    postcodes = models.CharField(
+        _("codes postaux de la commune"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Séparés par des virgules ; servent à reconnaître les familles résidentes."
+        ),
+    )
     siret = models.CharField(
         _("SIRET"),
         max_length=14,
@@ -257,3 +265,7 @@ class CommuneSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("paramètres de la commune")
+
+    @property
+    def postcode_list(self):
+        return [code.strip() for code in self.postcodes.split(",") if code.strip()]

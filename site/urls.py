@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    path("compte/", include("allauth.urls")),
+    path("espace-famille/", include("family_portal.urls")),
     path("documents/", include(wagtaildocs_urls)),
 ]
 

@@ -11,10 +11,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-test")
+    password = factory.django.Password("mot-de-passe-test")
 
 
 class HomePageFactory(wagtail_factories.PageFactory):

@@ -1,0 +1,82 @@
+"""Forms of the family space: the family and its address, guardians, children."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from home.forms import PortalModelForm
+
+from .models import Child, Family, Guardian
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class FamilyForm(PortalModelForm):
+    class Meta:
+        model = Family
+        fields = ["name", "street", "postcode", "city"]
+        help_texts = {
+            "name": _(
+                "Le nom sous lequel la commune vous connaît, par exemple « Famille Giraud »."
+            ),
+            "postcode": _("5 chiffres."),
+        }
+        widgets = {
+            "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            ),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("street", "postcode", "city"):
+            self.fields[name].required = True
+
+
+class GuardianForm(PortalModelForm):
+    class Meta:
+        model = Guardian
+        fields = [
+            "birth_name",
+            "usage_name",
+            "first_name",
+            "second_first_name",
+            "third_first_name",
+            "sex",
+            "birth_date",
+            "born_abroad",
+            "birth_commune_code",
+            "birth_country_code",
+            "email",
+            "phone",
+            "is_allocataire",
+        ]
+        widgets = {
+            "birth_date": DATE_INPUT,
+            "sex": forms.RadioSelect,
+            "birth_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+        help_texts = {
+            "birth_name": _("Tel qu'il figure sur votre acte de naissance."),
+            "usage_name": _(
+                "Par exemple le nom d'époux ou d'épouse, s'il est différent."
+            ),
+            "first_name": _("Dans l'ordre de l'état civil."),
+            "birth_commune_code": _(
+                "Pour une naissance en France : le code INSEE de la commune."
+            ),
+            "birth_country_code": _(
+                "Pour une naissance à l'étranger : le code INSEE du pays."
+            ),
+        }
+
+
+class ChildForm(PortalModelForm):
+    class Meta:
+        model = Child
+        fields = ["first_name", "last_name", "birth_date", "school_level", "school"]
+        widgets = {"birth_date": DATE_INPUT}

@@ -1,0 +1,410 @@
+"""Families, guardians, children, quotient familial records, QF documents and enrolments.
+
+The tariff of an enrolment is frozen in a snapshot (amount, unit, barème version,
+délibération, QF used and its source, explanation) when it is confirmed: later barème
+edits never change it silently; a re-pricing replaces it with an audit trail.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+COG_VALIDATOR = RegexValidator(
+    r"^([013-9]\d|2[AB1-9])\d{3}$",
+    _("Le code commune INSEE compte 5 caractères (par exemple 75056 ou 2A004)."),
+)
+COUNTRY_VALIDATOR = RegexValidator(
+    r"^99\d{3}$",
+    _("Le code pays INSEE compte 5 chiffres et commence par 99 (par exemple 99134)."),
+)
+POSTCODE_VALIDATOR = RegexValidator(r"^\d{5}$", _("Le code postal compte 5 chiffres."))
+
+
+def private_storage():
+    # QF documents are never served from MEDIA_URL: only the family and the agents may
+    # read them, through a view that checks who asks.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Féminin")
+    MALE = "M", _("Masculin")
+
+
+class Residence(models.TextChoices):
+    RESIDENT = "resident", _("Résident de la commune")
+    NON_RESIDENT = "non_resident", _("Hors commune")
+
+
+class SchoolLevel(models.TextChoices):
+    NONE = "", _("Non scolarisé")
+    TPS = "TPS", _("Toute petite section")
+    PS = "PS", _("Petite section")
+    MS = "MS", _("Moyenne section")
+    GS = "GS", _("Grande section")
+    CP = "CP", _("CP")
+    CE1 = "CE1", _("CE1")
+    CE2 = "CE2", _("CE2")
+    CM1 = "CM1", _("CM1")
+    CM2 = "CM2", _("CM2")
+    COLLEGE = "college", _("Collège")
+    LYCEE = "lycee", _("Lycée")
+
+
+class Family(models.Model):
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="families",
+        verbose_name=_("comptes"),
+        blank=True,
+    )
+    name = models.CharField(_("nom de la famille"), max_length=150)
+    street = models.CharField(_("adresse"), max_length=250, blank=True)
+    postcode = models.CharField(
+        _("code postal"), max_length=5, blank=True, validators=[POSTCODE_VALIDATOR]
+    )
+    city = models.CharField(_("commune"), max_length=150, blank=True)
+    city_insee_code = models.CharField(
+        _("code INSEE de la commune"),
+        max_length=5,
+        blank=True,
+        validators=[COG_VALIDATOR],
+    )
+    residence_override = models.CharField(
+        _("résidence fixée par un agent"),
+        max_length=20,
+        choices=Residence.choices,
+        blank=True,
+    )
+    residence_override_reason = models.CharField(
+        _("motif de la résidence fixée"), max_length=250, blank=True
+    )
+    qf_refresh_consent = models.BooleanField(
+        _("accord pour la mise à jour annuelle du QF"),
+        default=False,
+        help_text=_(
+            "La famille accepte que la commune interroge API Particulier chaque année."
+        ),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.residence_override and not self.residence_override_reason:
+            raise ValidationError(
+                {
+                    "residence_override_reason": _(
+                        "Indiquez pourquoi la résidence est fixée."
+                    )
+                }
+            )
+
+    @classmethod
+    def for_user(cls, user):
+        """The family of a parent account, or None."""
+        if not user.is_authenticated:
+            return None
+        return cls.objects.filter(users=user).first()
+
+    def residence(self, commune_insee_code):
+        """Resident when the address's commune is the commune, unless an agent decided."""
+        if self.residence_override:
+            return self.residence_override
+        if commune_insee_code and self.city_insee_code == commune_insee_code:
+            return Residence.RESIDENT
+        return Residence.NON_RESIDENT
+
+    def current_quotient(self, on=None):
+        """The family's QF record valid on this date (the most recent month first)."""
+        on = on or timezone.localdate()
+        return (
+            self.quotients.filter(valid_from__lte=on, valid_until__gte=on)
+            .exclude(status=QuotientRecord.Status.SUPERSEDED)
+            .order_by("-month", "-created_at")
+            .first()
+        )
+
+
+class Guardian(models.Model):
+    """A parent or legal guardian, with the civil status API Particulier needs."""
+
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="guardians",
+        verbose_name=_("famille"),
+    )
+    birth_name = models.CharField(_("nom de naissance"), max_length=100)
+    usage_name = models.CharField(_("nom d'usage"), max_length=100, blank=True)
+    first_name = models.CharField(_("premier prénom"), max_length=100)
+    second_first_name = models.CharField(
+        _("deuxième prénom"), max_length=100, blank=True
+    )
+    third_first_name = models.CharField(
+        _("troisième prénom"), max_length=100, blank=True
+    )
+    sex = models.CharField(_("sexe à l'état civil"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date de naissance"))
+    born_abroad = models.BooleanField(_("né(e) à l'étranger"), default=False)
+    birth_commune_code = models.CharField(
+        _("code INSEE de la commune de naissance"),
+        max_length=5,
+        blank=True,
+        validators=[COG_VALIDATOR],
+    )
+    birth_country_code = models.CharField(
+        _("code INSEE du pays de naissance"),
+        max_length=5,
+        blank=True,
+        validators=[COUNTRY_VALIDATOR],
+    )
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    is_allocataire = models.BooleanField(
+        _("allocataire CAF ou MSA"),
+        default=True,
+        help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
+    )
+
+    class Meta:
+        verbose_name = _("responsable légal")
+        verbose_name_plural = _("responsables légaux")
+        ordering = ["family", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.usage_name or self.birth_name}"
+
+    @property
+    def first_names(self):
+        return [
+            name
+            for name in (self.first_name, self.second_first_name, self.third_first_name)
+            if name
+        ]
+
+    def clean(self):
+        errors = {}
+        if self.born_abroad:
+            if not self.birth_country_code:
+                errors["birth_country_code"] = _("Indiquez le pays de naissance.")
+            elif self.birth_country_code == "99100":
+                errors["birth_country_code"] = _(
+                    "Le code 99100 désigne la France : décochez « né(e) à l'étranger »."
+                )
+        elif not self.birth_commune_code:
+            errors["birth_commune_code"] = _("Indiquez la commune de naissance.")
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = _(
+                "La date de naissance ne peut pas être dans le futur."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Child(models.Model):
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("famille"),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    school_level = models.CharField(
+        _("niveau scolaire"), max_length=10, choices=SchoolLevel.choices, blank=True
+    )
+    school = models.CharField(_("école"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+        ordering = ["family", "birth_date", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self):
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError(
+                {
+                    "birth_date": _(
+                        "La date de naissance ne peut pas être dans le futur."
+                    )
+                }
+            )
+
+    def age_on(self, day):
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class QuotientRecord(models.Model):
+    """A quotient familial the portal may price with: its value, source and month.
+
+    We keep what DESIGN.md lists, nothing of the raw API answer.
+    """
+
+    class Source(models.TextChoices):
+        API = "api", _("API Particulier")
+        DOCUMENT = "document", _("Justificatif vérifié par un agent")
+        MANUAL = "manual", _("Saisie par un agent")
+
+    class Provider(models.TextChoices):
+        CNAF = "CNAF", _("CAF")
+        MSA = "MSA", _("MSA")
+        TAX = "tax", _("Avis d'imposition")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("En vigueur")
+        SUPERSEDED = "superseded", _("Remplacé")
+
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="quotients",
+        verbose_name=_("famille"),
+    )
+    value = models.DecimalField(
+        _("quotient familial (€)"),
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    provider = models.CharField(_("organisme"), max_length=10, choices=Provider.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    month = models.DateField(_("mois du QF"), help_text=_("Le premier jour du mois."))
+    computed_month = models.DateField(_("mois de calcul"), null=True, blank=True)
+    retrieved_at = models.DateTimeField(_("obtenu le"), default=timezone.now)
+    request_id = models.CharField(
+        _("identifiant de requête"), max_length=64, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+    document = models.ForeignKey(
+        "QfDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quotients",
+        verbose_name=_("justificatif"),
+    )
+    tax_year = models.PositiveSmallIntegerField(
+        _("année de l'avis"), null=True, blank=True
+    )
+    formula = models.CharField(_("calcul"), max_length=250, blank=True)
+    flags = models.JSONField(_("situations particulières"), default=list, blank=True)
+    valid_from = models.DateField(_("valable à partir du"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    status = models.CharField(
+        _("état"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quotient familial")
+        verbose_name_plural = _("quotients familiaux")
+        ordering = ["-month", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="quotient_validity_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.value} € ({self.get_provider_display()}, {self.month:%m/%Y})"
+
+    @property
+    def regime(self):
+        """The barème's `regime` word for this QF."""
+        return self.provider if self.provider in {"CNAF", "MSA"} else "none"
+
+    @staticmethod
+    def school_year_end(day):
+        """QFs are valid for the school year: until the next 31 August."""
+        year = day.year if day.month < 9 else day.year + 1
+        return datetime.date(year, 8, 31)
+
+
+class QfDocument(models.Model):
+    """A CAF/MSA attestation or an avis d'imposition sent by a family, checked by an agent."""
+
+    MAX_SIZE = 5 * 1024 * 1024
+
+    class Kind(models.TextChoices):
+        CAF_ATTESTATION = "caf", _("Attestation de quotient familial CAF ou MSA")
+        TAX_NOTICE = "tax", _("Avis d'imposition")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À vérifier")
+        ACCEPTED = "accepted", _("Accepté")
+        REJECTED = "rejected", _("Refusé")
+
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("famille"),
+    )
+    kind = models.CharField(
+        _("type de justificatif"), max_length=10, choices=Kind.choices
+    )
+    file = models.FileField(
+        _("fichier"), upload_to="justificatifs/%Y/%m/", storage=private_storage
+    )
+    original_name = models.CharField(_("nom du fichier"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=50, blank=True)
+    uploaded_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
+    checked_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+
+    class Meta:
+        verbose_name = _("justificatif de quotient familial")
+        verbose_name_plural = _("justificatifs de quotient familial")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.family}"

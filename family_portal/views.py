@@ -1,0 +1,131 @@
+"""The family space: a parent's own family, guardians and children. Never cached."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from .forms import ChildForm, FamilyForm, GuardianForm
+from .models import Family
+
+
+def family_required(view):
+    """Log in first; then a parent without a family is sent to create it."""
+
+    @login_required
+    @never_cache
+    def wrapper(request, *args, **kwargs):
+        family = Family.for_user(request.user)
+        if family is None:
+            return redirect("family_portal:family_create")
+        request.family = family
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@method_decorator(family_required, name="dispatch")
+class DashboardView(TemplateView):
+    template_name = "family_portal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        family = self.request.family
+        return {
+            **super().get_context_data(**kwargs),
+            "family": family,
+            "guardians": list(family.guardians.all()),
+            "children": list(family.children.all()),
+            "quotient": family.current_quotient(),
+            "documents": list(family.documents.all()[:10]),
+        }
+
+
+@login_required
+@never_cache
+def family_create(request):
+    """First visit: the family's address and the first guardian, on one page."""
+    if Family.for_user(request.user) is not None:
+        return redirect("family_portal:dashboard")
+    family_form = FamilyForm(request.POST or None, prefix="famille")
+    guardian_form = GuardianForm(
+        request.POST or None,
+        prefix="responsable",
+        initial={"email": request.user.email},
+    )
+    if request.method == "POST" and family_form.is_valid() and guardian_form.is_valid():
+        with transaction.atomic():
+            family = family_form.save()
+            family.users.add(request.user)
+            guardian = guardian_form.save(commit=False)
+            guardian.family = family
+            guardian.save()
+        messages.success(request, "Votre famille est enregistrée. Ajoutez vos enfants.")
+        return redirect("family_portal:child_add")
+    return render(
+        request,
+        "family_portal/family_create.html",
+        {"family_form": family_form, "guardian_form": guardian_form},
+    )
+
+
+@family_required
+def family_edit(request):
+    form = FamilyForm(request.POST or None, instance=request.family)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "L'adresse de la famille est enregistrée.")
+        return redirect("family_portal:dashboard")
+    return render(
+        request,
+        "family_portal/form_page.html",
+        {"form": form, "title": "Adresse de la famille", "submit": "Enregistrer"},
+    )
+
+
+def _edit_member(request, form_class, queryset, pk, titles, success):
+    instance = get_object_or_404(queryset, pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        member = form.save(commit=False)
+        member.family = request.family
+        member.save()
+        messages.success(request, success)
+        return redirect("family_portal:dashboard")
+    return render(
+        request,
+        "family_portal/form_page.html",
+        {
+            "form": form,
+            "title": titles[1] if instance else titles[0],
+            "submit": "Enregistrer",
+        },
+    )
+
+
+@family_required
+def guardian_edit(request, pk=None):
+    return _edit_member(
+        request,
+        GuardianForm,
+        request.family.guardians.all(),
+        pk,
+        ("Ajouter un responsable légal", "Modifier un responsable légal"),
+        "Le responsable légal est enregistré.",
+    )
+
+
+@family_required
+def child_edit(request, pk=None):
+    return _edit_member(
+        request,
+        ChildForm,
+        request.family.children.all(),
+        pk,
+        ("Ajouter un enfant", "Modifier un enfant"),
+        "L'enfant est enregistré.",
+    )

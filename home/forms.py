@@ -1,0 +1,51 @@
+"""Public form rendering: visible labels, required marks, errors tied to their field
+(aria-describedby) and an error summary at the top, in French."""
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+
+class PortalFormRenderer(TemplatesSetting):
+    # TemplatesSetting reads the project's TEMPLATES, so templates/forms/ is found.
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+PORTAL_RENDERER = PortalFormRenderer()
+
+
+def describe_errors(form):
+    """Point each invalid widget at its error message (and help text) for screen readers."""
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        field = form.fields[name]
+        auto_id = form[name].auto_id
+        described_by = [f"{auto_id}_error"]
+        if field.help_text:
+            described_by.append(f"{auto_id}_helptext")
+        field.widget.attrs["aria-describedby"] = " ".join(described_by)
+
+
+def render_portal_form(form):
+    """Render any form (ours or a library's) with the portal's templates."""
+    form.renderer = PORTAL_RENDERER
+    if form.is_bound:
+        describe_errors(form)
+    return form.render()
+
+
+class PortalFormMixin:
+    default_renderer = PORTAL_RENDERER
+
+    def full_clean(self):
+        super().full_clean()
+        describe_errors(self)
+
+
+class PortalForm(PortalFormMixin, forms.Form):
+    pass
+
+
+class PortalModelForm(PortalFormMixin, forms.ModelForm):
+    pass
