@@ -317,10 +317,13 @@ def _read_deliberation(reader: _Reader, value: Any) -> Deliberation | None:
 
 
 def _read_condition(reader: _Reader, value: Any, path: str) -> Condition | None:
+    """A ``when``; missing, null and ``{}`` all mean "any situation" (None)."""
+    if value is None:
+        return None
     doc = reader.mapping(
         value, path, optional=("residence", "child_rank", "regime", "flags")
     )
-    if doc is None:
+    if not doc:
         return None
     residence = child_rank = regime = flags = None
     if "residence" in doc:
@@ -328,7 +331,11 @@ def _read_condition(reader: _Reader, value: Any, path: str) -> Condition | None:
     if "child_rank" in doc:
         rank_path = f"{path}.child_rank"
         rank_doc = reader.mapping(doc["child_rank"], rank_path, optional=("min", "max"))
-        if rank_doc is not None:
+        if rank_doc == {}:
+            reader.problem(
+                "type", rank_path, "donnez au moins un rang minimal ou maximal."
+            )
+        elif rank_doc is not None:
             bounds = {
                 key: reader.integer(rank_doc[key], f"{rank_path}.{key}")
                 for key in ("min", "max")
@@ -370,9 +377,7 @@ def _read_columns(reader: _Reader, value: Any) -> tuple[Column, ...] | None:
         label = (
             reader.text(doc.get("label"), f"{path}.label") if "label" in doc else None
         )
-        when = None
-        if doc.get("when") is not None:
-            when = _read_condition(reader, doc["when"], f"{path}.when")
+        when = _read_condition(reader, doc.get("when"), f"{path}.when")
         columns.append(Column(key=key, label=label, when=when))
     return tuple(columns)
 
@@ -422,9 +427,7 @@ def _read_brackets(
             prices = _read_prices(
                 reader, doc.get("prices") or {}, f"{path}.prices", column_keys
             )
-        when = None
-        if doc.get("when") is not None:
-            when = _read_condition(reader, doc["when"], f"{path}.when")
+        when = _read_condition(reader, doc.get("when"), f"{path}.when")
         bound_max = reader.decimal(doc.get("max"), f"{path}.max", nullable=True)
         max_included = doc.get("max_included", bound_max is not None)
         brackets.append(

@@ -66,15 +66,6 @@ class Condition:
     regime: tuple[str, ...] | None = None
     flags: tuple[str, ...] | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return (
-            self.residence is None
-            and self.child_rank is None
-            and self.regime is None
-            and self.flags is None
-        )
-
     def matches(self, situation: Situation) -> bool:
         if self.residence is not None and situation.residence != self.residence:
             return False
@@ -91,7 +82,7 @@ class Condition:
 class Column:
     key: str
     label: str
-    # None when the document has no ``when`` (kept apart from ``{}`` for a lossless export).
+    # None when the column suits every situation (no ``when``, or an empty one).
     when: Condition | None = None
 
     def matches(self, situation: Situation) -> bool:
@@ -122,7 +113,7 @@ class Bracket:
 
     @property
     def is_conditional(self) -> bool:
-        return self.when is not None and not self.when.is_empty
+        return self.when is not None
 
     def contains(self, qf: Decimal) -> bool:
         if self.min is not None and (

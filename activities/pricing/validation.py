@@ -95,7 +95,7 @@ def _check_columns(bareme: Bareme, problems: list[Problem]) -> None:
                     "situations.",
                 )
             )
-        elif column.when is None or column.when.is_empty:
+        elif column.when is None:
             catch_all = column.label
 
 

@@ -574,10 +574,10 @@ def test_defaults_of_optional_fields():
     assert parse_bareme(exported) == parse_bareme(document)
 
 
-def test_missing_and_empty_when_are_kept_apart():
+def test_an_empty_when_is_no_when():
     columns = [
         {"key": "a", "label": "A", "when": {"residence": "resident"}},
-        {"key": "b", "label": "B"},
+        {"key": "b", "label": "B", "when": {}},
     ]
     document = base_document(
         columns=columns,
@@ -585,9 +585,22 @@ def test_missing_and_empty_when_are_kept_apart():
             bracket("T", "0", None, prices={"a": "1.00", "b": "2.00"}, when={}),
         ],
     )
-    exported = to_document(load_bareme(document))
+    bareme = load_bareme(document)
+    assert bareme.columns[1].when is None
+    assert not bareme.brackets[0].is_conditional
+    exported = to_document(bareme)
     assert "when" not in exported["columns"][1]
-    assert exported["brackets"][0]["when"] == {}
+    assert "when" not in exported["brackets"][0]
+    assert parse_bareme(exported) == bareme
+
+
+def test_a_child_rank_without_bounds_is_refused():
+    columns = [{"key": "a", "label": "A", "when": {"child_rank": {}}}]
+    document = base_document(
+        columns=columns, brackets=[bracket("T", "0", None, prices={"a": "1"})]
+    )
+    problem = only_problem(document, "type")
+    assert problem.path == "columns[0].when.child_rank"
 
 
 # --- Quoting: the rules --------------------------------------------------------------

@@ -99,8 +99,11 @@ def contiguous_brackets(draw, column_keys=None, non_decreasing=False, max_size=1
     return draw(st.permutations(brackets))
 
 
-rank_ranges = st.fixed_dictionaries(
-    {}, optional={"min": st.integers(1, 3), "max": st.integers(3, 6)}
+rank_ranges = st.one_of(
+    st.fixed_dictionaries(
+        {"min": st.integers(1, 3)}, optional={"max": st.integers(3, 6)}
+    ),
+    st.fixed_dictionaries({"max": st.integers(1, 6)}),
 )
 conditions = st.fixed_dictionaries(
     {},
