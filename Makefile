@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FAKE_API_PORT ?= 8765
 
 # WeasyPrint needs Pango and HarfBuzz and at least one font.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
@@ -39,7 +40,11 @@ demo: system-runtime install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	@echo "Site: http://$(HOST):$(PORT)/  —  admin: http://$(HOST):$(PORT)/admin/"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Fake API Particulier: http://127.0.0.1:$(FAKE_API_PORT) (log: var/fakeapi.log)"
+	@mkdir -p var; \
+	$(PY) -m qf_connector.fakeapi --port $(FAKE_API_PORT) > var/fakeapi.log 2>&1 & fake_api=$$!; \
+	trap 'kill $$fake_api 2>/dev/null' EXIT INT TERM; \
+	API_PARTICULIER_URL=http://127.0.0.1:$(FAKE_API_PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 check: install-dev
 	$(PY) manage.py check

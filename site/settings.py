@@ -295,5 +295,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # httpx logs each request's full URL at INFO: API Particulier's query string holds
+        # the identity of a person, so it must never reach a log.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
