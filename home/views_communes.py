@@ -2,7 +2,7 @@
 
 from django.http import JsonResponse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import communes
 from .forms_fields import commune_hint, country_hint
@@ -24,7 +24,7 @@ def _query_and_limit(request) -> tuple[str, int]:
     return query, max(1, min(limit, MAX_RESULTS))
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def search_communes(request):
     """`GET ?q=orl` → `{"results": [{"value": "Orléans (45)", "code": "45234", …}]}`."""
@@ -47,7 +47,7 @@ def search_communes(request):
     )
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def search_countries(request):
     """`GET ?q=alle` → `{"results": [{"value": "Allemagne", "code": "99109", …}]}`."""

@@ -465,6 +465,7 @@ def test_commune_endpoint_limits(client):
     assert len(many.json()["results"]) == 20
     few = client.get("/communes/recherche/", {"q": "saint", "limit": "abc"})
     assert len(few.json()["results"]) == 10
+    assert client.head("/communes/recherche/", {"q": "orl"}).status_code == 200
     assert client.post("/communes/recherche/", {"q": "orl"}).status_code == 405
 
 
