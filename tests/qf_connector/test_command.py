@@ -139,3 +139,25 @@ def test_invalid_input_exits_2_before_any_call(
     assert data["error"]["field"]
     assert fake_api_control.stats()["requests"] == 0
     assert ApiCallLog.objects.count() == 0
+
+
+def test_purge_deletes_only_expired_call_logs():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for days in (365 * 3 + 40, 365 * 3 + 10, 30):
+        ApiCallLog.objects.create(
+            endpoint="/v3/dss/quotient_familial/identite",
+            started_at=now - timedelta(days=days),
+            duration_ms=3,
+        )
+    out = io.StringIO()
+    call_command("qf", "purge", "--dry-run", stdout=out)
+    assert json.loads(out.getvalue()) == {"a_supprimer": 2}
+    assert ApiCallLog.objects.count() == 3
+    out = io.StringIO()
+    call_command("qf", "purge", stdout=out)
+    assert json.loads(out.getvalue()) == {"supprimes": 2}
+    assert ApiCallLog.objects.count() == 1

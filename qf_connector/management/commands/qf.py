@@ -2,7 +2,8 @@
 
 Prints one JSON object on standard output. Exit status: 0 found, 2 invalid input
 (nothing sent), 3 not identified or no CAF/MSA file, 4 unavailable or rate limited,
-5 configuration problem.
+5 configuration problem. ``manage.py qf purge`` deletes call log rows past their
+36-month retention.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from qf_connector import services
 from qf_connector.errors import ErrorKind, QuotientError
 from qf_connector.identity import Identity, coerce_month
+from qf_connector.models import RETENTION_MONTHS, ApiCallLog
 
 EXIT_CODES = {
     ErrorKind.INVALID_INPUT: 2,
@@ -64,7 +66,21 @@ class Command(BaseCommand):
             help="demande une valeur fraîche (ignore le cache de 24 h de l'API)",
         )
 
+        purge = actions.add_parser(
+            "purge",
+            help=f"Supprime les appels journalisés depuis plus de {RETENTION_MONTHS} mois.",
+        )
+        purge.add_argument(
+            "--dry-run", action="store_true", help="compte sans rien supprimer"
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["action"] == "purge":
+            expired = ApiCallLog.objects.expired()
+            count = expired.count() if options["dry_run"] else expired.delete()[0]
+            key = "a_supprimer" if options["dry_run"] else "supprimes"
+            self.stdout.write(json.dumps({key: count}))
+            return
         code, payload = self.lookup(options)
         self.stdout.write(json.dumps(payload, ensure_ascii=False))
         if code:
