@@ -355,6 +355,10 @@ class QuotientClient:
             verdict = _Verdict(breaker="neutral")
             try:
                 if not self.throttle.acquire(timeout=remaining):
+                    # Held back past the deadline: by the API's own order to wait
+                    # (429, quota spent), or by our queue of callers.
+                    if self.throttle.paused_for() > 0:
+                        raise QuotientError(ErrorKind.RATE_LIMITED, reason="throttle")
                     raise QuotientError(ErrorKind.UNAVAILABLE, reason="throttle")
                 remaining = deadline - self._clock()
                 if remaining <= 0:

@@ -66,6 +66,11 @@ class Throttle:
             self._sleep(wait)
         return True
 
+    def paused_for(self) -> float:
+        """Seconds left of a pause ordered by the API (0 when not paused)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
+
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (the API said to stop: 429, quota spent)."""
         if seconds <= 0:

@@ -417,3 +417,28 @@ def test_backoff_grows_and_is_capped():
     delays = [backoff_delay(n, base=0.5, cap=4.0) for n in range(1, 8)]
     assert 0.5 <= delays[0] <= 0.625
     assert all(4.0 <= d <= 5.0 for d in delays[3:])
+
+
+def test_a_process_wide_pause_past_the_deadline_is_rate_limited():
+    clock = FakeClock()
+    client = make_client(clock, total_timeout=20)
+    client.throttle.pause(45)  # another thread was told Retry-After: 45
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as mock:
+        route = mock.get(IDENTITY_PATH).mock(return_value=OK)
+        with pytest.raises(QuotientError) as caught:
+            client.lookup_by_identity(identity())
+    assert caught.value.kind is ErrorKind.RATE_LIMITED
+    assert route.call_count == 0
+    assert clock.sleeps == []
+
+
+def test_a_saturated_throttle_gives_unavailable_at_the_deadline():
+    clock = FakeClock()
+    client = make_client(clock, rate=0.01, total_timeout=20)
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.get(IDENTITY_PATH).mock(return_value=OK)
+        client.lookup_by_identity(identity())
+        with pytest.raises(QuotientError) as caught:
+            client.lookup_by_identity(identity())
+    assert caught.value.kind is ErrorKind.UNAVAILABLE
+    assert caught.value.reason == "throttle"
