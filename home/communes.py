@@ -11,6 +11,7 @@ import difflib
 import gzip
 import io
 import re
+import sys
 import threading
 import unicodedata
 from bisect import bisect_left
@@ -195,14 +196,16 @@ class _NameIndex(Generic[_Item]):
         words: list[tuple[str, int]] = []
         for position, item in enumerate(items):
             item_keys = list(keys_of(item))
-            self._tokens.append(tuple(tuple(key.split()) for key in item_keys))
-            for key in item_keys:
+            # Interned, the few thousand distinct words are stored once, not per name.
+            tokens = tuple(tuple(map(sys.intern, key.split())) for key in item_keys)
+            self._tokens.append(tokens)
+            for key, key_tokens in zip(item_keys, tokens, strict=True):
                 self.exact[key].append(position)
                 keys.append((key, position))
                 bare = _ARTICLE.sub("", key, count=1)
                 if bare != key:
                     keys.append((bare, position))
-                words += ((word, position) for word in set(key.split()))
+                words += ((word, position) for word in set(key_tokens))
         keys.sort()
         words.sort()
         self._keys = [key for key, _ in keys]
@@ -330,14 +333,15 @@ class _Data:
 def _read_communes(path: Path = COMMUNES_FILE) -> list[Commune]:
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        # Departments, postcodes and parents repeat across rows: interned, each is stored once.
         return [
             Commune(
                 code=row["code"],
                 kind=CommuneKind(row["kind"]),
                 name=row["name"],
-                department=row["department"],
-                postcodes=tuple(row["postcodes"].split()),
-                parent_code=row["parent"],
+                department=sys.intern(row["department"]),
+                postcodes=tuple(map(sys.intern, row["postcodes"].split())),
+                parent_code=sys.intern(row["parent"]),
                 population=int(row["population"]) if row["population"] else None,
             )
             for row in rows

@@ -1,6 +1,9 @@
 """Communes and countries with their INSEE codes: look-ups, form fields and the JSON endpoints."""
 
+import gzip
+import importlib.util
 import threading
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -279,6 +282,50 @@ def test_resolve_country():
     assert isinstance(communes.resolve_country("Viet"), NotFound)
     assert codes(communes.resolve_country("Allemagn").suggestions)[:1] == ["99109"]
     assert communes.resolve_country("") == NotFound()
+
+
+# --- data files and their generator -----------------------------------------------------------
+
+
+def load_build_script():
+    path = Path(communes.__file__).parent / "data" / "build.py"
+    spec = importlib.util.spec_from_file_location("home_data_build", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generator_turns_package_records_into_rows():
+    build = load_build_script()
+    records = [
+        {"code": "01015", "nom": "Arbignieu", "type": "commune-deleguee",
+         "departement": "01", "chefLieu": "01015"},
+        {"code": "01015", "nom": "Arboys en Bugey", "type": "commune-actuelle",
+         "departement": "01", "codesPostaux": ["01300"], "population": 710,
+         "chefLieu": "ignored"},
+        {"code": "75115", "nom": "Paris 15e Arrondissement",
+         "type": "arrondissement-municipal", "departement": "75", "commune": "75056",
+         "codesPostaux": ["75015"], "population": 225000},
+    ]  # fmt: skip
+    assert build.commune_rows(records) == [
+        ("01015", "COM", "Arboys en Bugey", "01", "01300", "", "710"),
+        ("01015", "COMD", "Arbignieu", "01", "", "01015", ""),
+        ("75115", "ARM", "Paris 15e Arrondissement", "75", "75015", "75056", "225000"),
+    ]
+
+
+def test_committed_files_follow_the_generator():
+    build = load_build_script()
+    with gzip.open(communes.COMMUNES_FILE, "rt", encoding="utf-8") as handle:
+        assert (
+            tuple(handle.readline().rstrip("\n").split("\t")) == build.COMMUNES_HEADER
+        )
+    assert communes.COMMUNES_FILE.stat().st_size < 1_000_000
+    # pays.tsv is the curated table, written out.
+    assert {c.code: (c.name, c.aliases, c.current) for c in communes.countries()} == {
+        code: (name, aliases, current)
+        for code, (name, aliases, current) in build.COUNTRIES.items()
+    }
 
 
 # --- loading -----------------------------------------------------------------------------------
