@@ -43,9 +43,10 @@ def fake_api_control(fake_api_url):
     return FakeApiControl(fake_api_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def shared_throttle():
-    """One throttle for every client of the session, as one process has one."""
+    """One throttle for every client of a test, as one process has one. Not kept
+    across tests: a test's 429 pauses it, and the server's windows are reset anyway."""
     return Throttle(rate=TEST_RATE)
 
 

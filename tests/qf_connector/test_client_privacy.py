@@ -84,6 +84,8 @@ def everything_said(caplog, error, records) -> str:
 @pytest.mark.parametrize("answers", ANSWERS)
 def test_identity_lookup_leaks_nothing(caplog, answers):
     caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "qf_connector"):
+        caplog.set_level(logging.DEBUG, logger=name)
     records = []
     client = make_client(FakeClock(), max_attempts=2, on_call=records.append)
     error = None
@@ -104,6 +106,8 @@ def test_identity_lookup_leaks_nothing(caplog, answers):
 
 def test_france_connect_lookup_leaks_nothing(caplog):
     caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "qf_connector"):
+        caplog.set_level(logging.DEBUG, logger=name)
     records = []
     client = make_client(FakeClock(), on_call=records.append)
     with respx.mock(base_url=BASE_URL) as mock:

@@ -196,6 +196,9 @@ def test_nothing_stored_or_logged_holds_the_query_or_the_token(
     api_settings, fake_api_control, caplog
 ):
     caplog.set_level(logging.DEBUG)
+    # Whatever the settings say of these loggers, hear everything they say here.
+    for name in ("httpx", "httpcore", "qf_connector"):
+        caplog.set_level(logging.DEBUG, logger=name)
     services.lookup_by_identity(giraud())
     with pytest.raises(QuotientError):
         services.lookup_by_identity(giraud(birth_name="Inconnue"))
