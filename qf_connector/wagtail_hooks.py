@@ -1,0 +1,68 @@
+"""Agents' read-only screen of the API Particulier call log (list, filters, search, export)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+
+from .models import ApiCallLog
+
+
+class ReadOnlyPermissionHelper(PermissionHelper):
+    """A log is evidence: nobody adds, edits or deletes rows from the admin."""
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class ApiCallLogAdmin(ModelAdmin):
+    model = ApiCallLog
+    menu_label = _("Appels API Particulier")
+    menu_icon = "list-ul"
+    menu_order = 900
+    add_to_settings_menu = False
+    permission_helper_class = ReadOnlyPermissionHelper
+    inspect_view_enabled = True
+    list_display = (
+        "started_at",
+        "endpoint",
+        "http_status",
+        "error_kind",
+        "error_code",
+        "attempts",
+        "duration_ms",
+        "request_id",
+        "user",
+        "family_id",
+        "origin",
+    )
+    list_filter = ("error_kind", "http_status", "started_at", "origin")
+    search_fields = ("request_id", "error_code")
+    list_export = (
+        "started_at",
+        "endpoint",
+        "http_status",
+        "error_kind",
+        "error_code",
+        "detail",
+        "attempts",
+        "duration_ms",
+        "request_id",
+        "user",
+        "family_id",
+        "origin",
+        "cached",
+    )
+    export_filename = "appels-api-particulier"
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+modeladmin_register(ApiCallLogAdmin)
