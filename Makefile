@@ -9,10 +9,10 @@ FAKE_API_PORT ?= 8765
 
 # WeasyPrint needs Pango and HarfBuzz and at least one font.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-# The tests also read PDFs (pdftotext) and drive a real browser.
-DEBIAN_TEST := $(DEBIAN_RUNTIME) poppler-utils chromium
+# The tests also read PDFs (pdftotext), drive a real browser and start a PostgreSQL cluster.
+DEBIAN_TEST := $(DEBIAN_RUNTIME) poppler-utils chromium postgresql-15
 
-.PHONY: demo test lint install install-dev system-runtime system-test check clean
+.PHONY: demo test test-postgres lint install install-dev system-runtime system-test check clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,15 @@ check: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster (with the tests
+# marked `postgres`, skipped on SQLite). pytest exits 5 when a selection holds no test.
 test: system-test install-dev check
 	$(PY) -m pytest
+	.ci/with-postgres $(PY) -m pytest -m "not browser" || [ $$? -eq 5 ]
+
+# Only the PostgreSQL tests, on a throwaway cluster.
+test-postgres: install-dev
+	.ci/with-postgres $(PY) -m pytest -m postgres || [ $$? -eq 5 ]
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

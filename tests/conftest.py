@@ -1,9 +1,23 @@
 """Fixtures shared by every test folder."""
 
 import pytest
+from django.conf import settings
 from wagtail.models import Page, Site
 
 from home.models import HomePage
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` skip themselves on SQLite; `make test` runs them on the
+    throwaway cluster of `.ci/with-postgres`."""
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: `make test`, or `.ci/with-postgres pytest -m postgres`"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
