@@ -1,6 +1,10 @@
-"""SIRET checks shared by the site settings and the API Particulier client (plain Python)."""
+"""SIRET check shared by the site settings, the API Particulier client and the fake API.
 
-# La Poste's establishments share one SIREN whose SIRETs follow their own rule.
+Plain Python, no Django import: the fake API server runs without Django.
+"""
+
+# La Poste has one SIREN for thousands of establishments: their SIRET digits add up to
+# a multiple of 5 instead of passing Luhn (the head office, 35600000000048, passes Luhn).
 LA_POSTE_SIREN = "356000000"
 
 
@@ -17,9 +21,9 @@ def luhn_valid(digits: str) -> bool:
 
 
 def is_valid_siret(value: str) -> bool:
-    """True for 14 digits passing the Luhn check (or La Poste's digit-sum rule)."""
+    """14 digits passing Luhn, or one of La Poste's establishments."""
     if len(value) != 14 or not value.isascii() or not value.isdigit():
         return False
-    if value.startswith(LA_POSTE_SIREN) and value != LA_POSTE_SIREN + "00001":
-        return sum(int(c) for c in value) % 5 == 0
-    return luhn_valid(value)
+    if luhn_valid(value):
+        return True
+    return value.startswith(LA_POSTE_SIREN) and sum(map(int, value)) % 5 == 0

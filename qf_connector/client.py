@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from home.siret import is_valid_siret
+
 from .errors import (
     FRANCE_CONNECT_SESSION_MESSAGE,
     NOT_COMPUTABLE,
@@ -38,7 +40,6 @@ from .identity import (
     Identity,
     QfMonth,
     coerce_month,
-    is_valid_siret,
     month_params,
     paris_today,
 )

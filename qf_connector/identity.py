@@ -24,7 +24,6 @@ COUNTRY_RE = re.compile(r"^99\d{3}$")
 _PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'", "`": "'"})
-LA_POSTE_SIREN = "356000000"
 
 # Field names used in errors; the Django forms map them to their own fields.
 BIRTH_NAME = "birth_name"
@@ -74,32 +73,6 @@ def _check_name(value: str, field_name: str, label: str) -> None:
             f"Le champ « {label} » ne peut contenir que des lettres (accents "
             "compris), des espaces, des apostrophes et des traits d'union.",
         )
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def is_valid_siret(value: str) -> bool:
-    """14 digits passing Luhn; La Poste's establishments follow a digit-sum rule.
-
-    La Poste has one SIREN (356000000) for thousands of establishments: their SIRET
-    digits add up to a multiple of 5 instead of passing Luhn, except the head
-    office (35600000000048) which passes Luhn.
-    """
-    if len(value) != 14 or not value.isascii() or not value.isdigit():
-        return False
-    if luhn_valid(value):
-        return True
-    return value.startswith(LA_POSTE_SIREN) and sum(map(int, value)) % 5 == 0
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from home.siret import is_valid_siret
+
 from . import matching as m
 from .errors import (
     RECIPIENT_MISSING,
@@ -66,24 +68,6 @@ def prenoms_of(query: Query) -> list[str]:
 def _prenoms_key_order(name: str) -> tuple[int, str]:
     index = re.fullmatch(r"prenoms\[(\d+)\]", name)
     return (int(index.group(1)), name) if index else (-1, name)
-
-
-def is_valid_siret(value: str) -> bool:
-    """14 digits passing Luhn, or La Poste's establishments (digit sum a multiple of
-    5, the rule INSEE gives for SIREN 356 000 000)."""
-    if len(value) != 14 or not value.isascii() or not value.isdigit():
-        return False
-    digits = [int(char) for char in value]
-    luhn = 0
-    for position, digit in enumerate(reversed(digits)):
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        luhn += digit
-    if luhn % 10 == 0:
-        return True
-    return value.startswith("356000000") and sum(digits) % 5 == 0
 
 
 def check_recipient(query: Query) -> ApiError | None:

@@ -9,7 +9,8 @@ from home.siret import is_valid_siret
 
 def test_siret_check():
     assert is_valid_siret("21999999200015")
-    assert is_valid_siret("35600000000051")  # La Poste: its own rule
+    assert is_valid_siret("35600000000051")  # La Poste: digit sum, not Luhn
+    assert is_valid_siret("35600000000048")  # La Poste head office: Luhn
     assert not is_valid_siret("21999999200016")
     assert not is_valid_siret("2199999920001")
     assert not is_valid_siret("2199999920001a")

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from home.siret import is_valid_siret
 from qf_connector.fakeapi import matching
 from qf_connector.fakeapi.cases import (
     DEMO_ALLOCATAIRE,
@@ -41,7 +42,7 @@ from qf_connector.fakeapi.testing import (
     running_fake_api,
     running_fake_api_process,
 )
-from qf_connector.fakeapi.validation import is_valid_siret, paris_today
+from qf_connector.fakeapi.validation import paris_today
 
 IDENTITE_PATH = "/v3/dss/quotient_familial/identite"
 FRANCE_CONNECT_PATH = "/v3/dss/quotient_familial/france_connect"

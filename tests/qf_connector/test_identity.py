@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from home.siret import is_valid_siret
 from qf_connector.errors import ErrorKind, InvalidInput
 from qf_connector.identity import (
     BirthDate,
     Identity,
     QfMonth,
     coerce_month,
-    is_valid_siret,
 )
 from qf_connector.results import PartialDate
 
