@@ -280,39 +280,20 @@ def _read_bareme(reader: _Reader, document: Any) -> Bareme | None:
 
 
 def _read_deliberation(reader: _Reader, value: Any) -> Deliberation | None:
+    """The délibération as given; a missing reference or date is left to validation,
+    so that an agent sees it together with the grid's other problems."""
     if value is MISSING or value is None:
-        # Its own problem, not a mere missing key: it is the tariff's legal basis.
-        reader.problem(
-            "missing_deliberation",
-            "deliberation",
-            "la délibération (référence et date) est obligatoire : un tarif sans "
-            "base légale ne peut pas être appliqué.",
-        )
-        return None
+        return Deliberation(reference="", date=None)
     doc = reader.mapping(value, "deliberation", optional=("reference", "date", "url"))
     if doc is None:
         return None
     reference = doc.get("reference")
-    if not isinstance(reference, str) or not reference.strip():
-        reader.problem(
-            "missing_deliberation",
-            "deliberation.reference",
-            "la référence de la délibération est obligatoire : un tarif sans base "
-            "légale ne peut pas être appliqué.",
-        )
-        reference = None
-    if doc.get("date") is None:
-        reader.problem(
-            "missing_deliberation",
-            "deliberation.date",
-            "la date de la délibération est obligatoire.",
-        )
-        decided_on = None
-    else:
-        decided_on = reader.iso_date(doc["date"], "deliberation.date")
+    if reference is None:
+        reference = ""
+    elif not isinstance(reference, str):
+        reader.problem("type", "deliberation.reference", "doit être un texte.")
+    decided_on = reader.iso_date(doc.get("date"), "deliberation.date", nullable=True)
     url = reader.text(doc.get("url"), "deliberation.url", nullable=True)
-    if None in (reference, decided_on):
-        return None
     return Deliberation(reference=reference, date=decided_on, url=url)
 
 
@@ -607,11 +588,11 @@ def to_document(bareme: Bareme) -> dict:
         "unit": bareme.unit,
         "deliberation": {
             "reference": bareme.deliberation.reference,
-            "date": bareme.deliberation.date.isoformat(),
+            "date": _date_or_none(bareme.deliberation.date),
             "url": bareme.deliberation.url,
         },
         "valid_from": bareme.valid_from.isoformat(),
-        "valid_until": bareme.valid_until.isoformat() if bareme.valid_until else None,
+        "valid_until": _date_or_none(bareme.valid_until),
         "qf_rounding": bareme.qf_rounding,
         "model": bareme.model,
         "columns": None
@@ -702,6 +683,10 @@ def _one_rate_document(rate: EffortRate) -> dict:
         "floor": _decimal_or_none(rate.floor),
         "ceiling": _decimal_or_none(rate.ceiling),
     }
+
+
+def _date_or_none(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _decimal_or_none(value: Decimal | None) -> str | None:

@@ -40,7 +40,7 @@ class Situation:
 @dataclass(frozen=True, slots=True)
 class Deliberation:
     reference: str
-    date: date
+    date: date | None  # None only in a document that validation refuses
     url: str | None = None
 
 

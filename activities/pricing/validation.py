@@ -33,7 +33,7 @@ def load_bareme(document: Any) -> Bareme:
 
 
 def check_bareme(bareme: Bareme) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = _check_deliberation(bareme)
     if bareme.valid_until is not None and bareme.valid_until < bareme.valid_from:
         problems.append(
             Problem(
@@ -49,6 +49,40 @@ def check_bareme(bareme: Bareme) -> list[Problem]:
     else:
         _check_effort_rates(bareme, problems)
     _check_modifiers(bareme, problems)
+    return problems
+
+
+def _check_deliberation(bareme: Bareme) -> list[Problem]:
+    """A tariff without its legal basis cannot be applied."""
+    deliberation = bareme.deliberation
+    reference = deliberation.reference.strip()
+    if not reference and deliberation.date is None and deliberation.url is None:
+        return [
+            Problem(
+                "missing_deliberation",
+                "deliberation",
+                "la délibération (référence et date) est obligatoire : un tarif sans "
+                "base légale ne peut pas être appliqué.",
+            )
+        ]
+    problems = []
+    if not reference:
+        problems.append(
+            Problem(
+                "missing_deliberation",
+                "deliberation.reference",
+                "la référence de la délibération est obligatoire : un tarif sans base "
+                "légale ne peut pas être appliqué.",
+            )
+        )
+    if deliberation.date is None:
+        problems.append(
+            Problem(
+                "missing_deliberation",
+                "deliberation.date",
+                "la date de la délibération est obligatoire.",
+            )
+        )
     return problems
 
 
