@@ -12,7 +12,12 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from home.forms import PortalForm
 
-from .models import ActivityCategory, PricingModel, document_from_rows
+from .models import (
+    ActivityCategory,
+    PricingModel,
+    document_from_rows,
+    normalize_number,
+)
 from .pricing import PricingError, Quote, Situation, validate_document
 from .pricing.formatting import format_money
 
@@ -216,13 +221,11 @@ class QuotientField(forms.CharField):
     """A QF typed the French way (``1 250,50``) into a ``Decimal``."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        for character in (" ", "\u00a0", "\u202f", "€"):
-            value = value.replace(character, "")
+        value = normalize_number(super().to_python(value))
         if not value:
             return None
         try:
-            quotient = Decimal(value.replace(",", "."))
+            quotient = Decimal(value)
         except InvalidOperation:
             raise forms.ValidationError(
                 _(

@@ -39,14 +39,18 @@ DECIMAL_TEXT_VALIDATOR = RegexValidator(
 )
 
 
+def normalize_number(text: str) -> str:
+    """A number written the French way (``1 000,50 €``) as a decimal string (``1000.50``)."""
+    for character in (" ", "\u00a0", "\u202f", "€"):
+        text = text.replace(character, "")
+    return text.replace(",", ".")
+
+
 class DecimalTextFormField(forms.CharField):
     """Accepts the French way of writing a number: ``3,30``, ``1 000``, ``3,30 €``."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        for character in (" ", "\u00a0", "\u202f", "€"):
-            value = value.replace(character, "")
-        return value.replace(",", ".")
+        return normalize_number(super().to_python(value))
 
 
 class DecimalTextField(models.CharField):

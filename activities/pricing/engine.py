@@ -18,7 +18,16 @@ from .formatting import (
     format_rate,
     ordinal,
 )
-from .model import REGIMES, RESIDENCES, Bareme, Bracket, Column, Quote, Situation
+from .model import (
+    REGIMES,
+    RESIDENCES,
+    Bareme,
+    Bracket,
+    Column,
+    Quote,
+    Rounding,
+    Situation,
+)
 
 DECIMAL_ROUNDING = {
     "half_up": ROUND_HALF_UP,
@@ -333,17 +342,24 @@ def _floor(bareme: Bareme, column: Column | None) -> Decimal | None:
     return min(prices) if prices else None
 
 
+def describe_rounding(rounding: Rounding) -> str:
+    """``"au centime le plus proche"``, ``"au multiple de 0,05 € supérieur"``…"""
+    if rounding.step == CENT:
+        unit = "au centime"
+    elif rounding.step == EURO:
+        unit = "à l'euro"
+    else:
+        unit = f"au multiple de {format_money(rounding.step)}"
+    return f"{unit} {ROUNDING_WORDS[rounding.mode]}"
+
+
 def _round_amount(bareme: Bareme, price: Decimal, steps: list[str]) -> Decimal:
     step, mode = bareme.rounding.step, bareme.rounding.mode
     amount = ((price / step).to_integral_value(DECIMAL_ROUNDING[mode]) * step).quantize(
         step
     )
     if amount != price:
-        if step == CENT:
-            unit = "au centime"
-        elif step == EURO:
-            unit = "à l'euro"
-        else:
-            unit = f"au multiple de {format_money(step)}"
-        steps.append(f"Arrondi {unit} {ROUNDING_WORDS[mode]} : {format_money(amount)}")
+        steps.append(
+            f"Arrondi {describe_rounding(bareme.rounding)} : {format_money(amount)}"
+        )
     return amount

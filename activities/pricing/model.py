@@ -181,6 +181,11 @@ class Rounding:
     mode: str = "half_up"
 
 
+def _lower_bound_key(bracket: Bracket) -> tuple[Decimal, bool]:
+    low = Decimal("-Infinity") if bracket.min is None else bracket.min
+    return low, not bracket.min_included
+
+
 @dataclass(frozen=True)
 class Bareme:
     """A whole ``bareme/1`` document; build it with ``parse_bareme`` or ``load_bareme``."""
@@ -216,20 +221,17 @@ class Bareme:
         return tuple(b for b in self.brackets or () if b.is_conditional)
 
     @cached_property
-    def _bracket_index(self) -> tuple[list[Decimal], tuple[Bracket, ...]]:
-        """Ordinary brackets sorted by lower bound, and those bounds, for bisection."""
-        lowest = Decimal("-Infinity")
-        ordered = tuple(
-            sorted(
-                self.ordinary_brackets,
-                key=lambda b: (lowest if b.min is None else b.min, not b.min_included),
-            )
-        )
-        return [lowest if b.min is None else b.min for b in ordered], ordered
+    def sorted_ordinary_brackets(self) -> tuple[Bracket, ...]:
+        """Ordinary brackets from the lowest QF up (their order in the document may differ)."""
+        return tuple(sorted(self.ordinary_brackets, key=_lower_bound_key))
+
+    @cached_property
+    def _bracket_lows(self) -> list[Decimal]:
+        return [_lower_bound_key(b)[0] for b in self.sorted_ordinary_brackets]
 
     def find_bracket(self, qf: Decimal) -> Bracket | None:
         """The ordinary bracket holding ``qf`` (already rounded), if any."""
-        lows, ordered = self._bracket_index
+        lows, ordered = self._bracket_lows, self.sorted_ordinary_brackets
         position = bisect_right(lows, qf) - 1
         # The bracket starting at or below qf holds it, unless qf is its excluded
         # lower bound: then it can only be the bracket just before.

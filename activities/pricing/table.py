@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from .engine import describe_rounding
 from .formatting import (
     MINUS,
     describe_bounds,
@@ -14,7 +14,7 @@ from .formatting import (
     format_rate,
     ordinal,
 )
-from .model import Bareme, Bracket, EffortRate
+from .model import Bareme, Bracket, EffortRate, Rounding
 
 NOT_APPLICABLE = "—"
 
@@ -49,7 +49,7 @@ def grid_table(bareme: Bareme) -> GridTable:
             _bracket_row(bracket, keys)
             for bracket in (
                 *bareme.conditional_brackets,
-                *sorted(bareme.ordinary_brackets, key=_lower_bound),
+                *bareme.sorted_ordinary_brackets,
             )
         )
     else:
@@ -75,10 +75,6 @@ def grid_table(bareme: Bareme) -> GridTable:
         rows=rows,
         rules=tuple(_rules(bareme)),
     )
-
-
-def _lower_bound(bracket: Bracket) -> Decimal:
-    return Decimal("-Infinity") if bracket.min is None else bracket.min
 
 
 def _bracket_row(bracket: Bracket, keys: tuple[str | None, ...]) -> TableRow:
@@ -142,9 +138,8 @@ def _rules(bareme: Bareme):
             limits.append("pour les familles de la commune")
         suffix = f" ({', '.join(limits)})" if limits else ""
         yield f"Réduction fratrie : {parts}{suffix}."
-    rounding = bareme.rounding
-    if (rounding.step, rounding.mode) != (Decimal("0.01"), "half_up"):
-        yield f"Prix arrondi au multiple de {format_money(rounding.step)}."
+    if bareme.rounding != Rounding():
+        yield f"Prix arrondi {describe_rounding(bareme.rounding)}."
     deliberation = bareme.deliberation
     until = (
         f" au {bareme.valid_until:%d/%m/%Y}"
