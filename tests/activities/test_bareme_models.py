@@ -4,12 +4,14 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from activities.models import Bareme, BaremeVersion
 from activities.pricing import InvalidBareme, PricingError, Situation
 from activities.services import export_document, import_document, quote_and_lock
 
 from .examples import EXAMPLE_FILES, EXAMPLES_DIR, case_id, example_document
+from .test_pricing_properties import documents
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +184,17 @@ def test_versions_are_numbered_per_barème(import_example):
     version = import_example("groix-restauration")
     assert version.number == 1
     assert str(version) == "groix-restauration-2021 v1"
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(document=documents())
+def test_any_document_survives_the_database(document):
+    """import → export is the identity through the rows agents edit, not only the JSON."""
+    version, _ = import_document(document)
+    assert Bareme.objects.get(slug=document["id"]).to_document() == document
+    assert export_document(document["id"]) == document
+    assert export_document(document["id"], version.number) == document
