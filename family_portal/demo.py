@@ -29,7 +29,6 @@ def load_demo_family(commune):
         street="12 rue des Écoles",
         postcode=commune.postcode_list[0],
         city=commune.name,
-        city_insee_code=commune.insee_code,
     )
     family.users.add(parent)
     Guardian.objects.create(

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from home.forms import PortalModelForm
+from home.forms_fields import CommuneField, CountryField
 
 from .models import Child, Family, Guardian
 
@@ -35,6 +36,18 @@ class FamilyForm(PortalModelForm):
 
 
 class GuardianForm(PortalModelForm):
+    birth_commune_code = CommuneField(
+        label=_("Commune de naissance"),
+        required=False,
+        require_arrondissement=True,
+        help_text=_("Pour une naissance en France, par exemple « Orléans (45) »."),
+    )
+    birth_country_code = CountryField(
+        label=_("Pays de naissance"),
+        required=False,
+        help_text=_("Pour une naissance à l'étranger."),
+    )
+
     class Meta:
         model = Guardian
         fields = [

@@ -6,15 +6,19 @@ edits never change it silently; a re-pricing replaces it with an audit trail.
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from home import communes
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -71,12 +75,6 @@ class Family(models.Model):
         _("code postal"), max_length=5, blank=True, validators=[POSTCODE_VALIDATOR]
     )
     city = models.CharField(_("commune"), max_length=150, blank=True)
-    city_insee_code = models.CharField(
-        _("code INSEE de la commune"),
-        max_length=5,
-        blank=True,
-        validators=[COG_VALIDATOR],
-    )
     residence_override = models.CharField(
         _("résidence fixée par un agent"),
         max_length=20,
@@ -121,11 +119,21 @@ class Family(models.Model):
             return None
         return cls.objects.filter(users=user).first()
 
-    def residence(self, commune_insee_code):
-        """Resident when the address's commune is the commune, unless an agent decided."""
+    def residence(self, commune):
+        """Resident when the address lies in the commune, unless an agent decided.
+
+        `commune` is the site's CommuneSettings. A commune missing from the national
+        referential (the fictional demo commune) is recognised by its postcodes and name.
+        """
         if self.residence_override:
             return self.residence_override
-        if commune_insee_code and self.city_insee_code == commune_insee_code:
+        if communes.is_same_commune(self.postcode, self.city, commune.insee_code):
+            return Residence.RESIDENT
+        if (
+            communes.by_code(commune.insee_code) is None
+            and self.postcode in commune.postcode_list
+            and communes.normalise(self.city) == communes.normalise(commune.name)
+        ):
             return Residence.RESIDENT
         return Residence.NON_RESIDENT
 
@@ -408,3 +416,137 @@ class QfDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.family}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def holding_place(self):
+        return self.filter(status__in=Enrolment.PLACE_HOLDING)
+
+    def active(self):
+        return self.exclude(status=Enrolment.Status.CANCELLED)
+
+
+class Enrolment(models.Model):
+    """One child in one period of one activity, with its frozen tariff snapshot."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Inscrit")
+        QF_PENDING = "qf_pending", _("Inscrit — QF à vérifier")
+        WAITING = "waiting", _("Liste d'attente")
+        CANCELLED = "cancelled", _("Annulé")
+
+    class QfSource(models.TextChoices):
+        RECORD = "record", _("Quotient familial enregistré")
+        API = "api", _("API Particulier")
+        DOCUMENT = "document", _("Justificatif envoyé")
+        NONE = "none", _("Sans quotient familial")
+        UNAVAILABLE = "unavailable", _("API indisponible : tarif provisoire")
+
+    PLACE_HOLDING = (Status.CONFIRMED, Status.QF_PENDING)
+
+    reference = models.UUIDField(
+        _("référence"), default=uuid.uuid4, unique=True, editable=False
+    )
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("famille"),
+    )
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("enfant"),
+    )
+    period = models.ForeignKey(
+        "activities.ActivityPeriod",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("période"),
+    )
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices)
+    waiting_since = models.DateTimeField(_("en attente depuis"), null=True, blank=True)
+    qf_source = models.CharField(
+        _("origine du QF"), max_length=12, choices=QfSource.choices
+    )
+    quotient = models.ForeignKey(
+        QuotientRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("quotient familial utilisé"),
+    )
+    child_rank = models.PositiveSmallIntegerField(
+        _("rang de l'enfant"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    residence = models.CharField(
+        _("résidence"), max_length=20, choices=Residence.choices
+    )
+    # The frozen tariff snapshot.
+    bareme_version = models.ForeignKey(
+        "activities.BaremeVersion",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("barème appliqué"),
+    )
+    amount = models.DecimalField(_("tarif"), max_digits=9, decimal_places=2)
+    unit = models.CharField(_("unité"), max_length=50)
+    deliberation_reference = models.CharField(_("délibération"), max_length=100)
+    deliberation_date = models.DateField(_("date de la délibération"))
+    qf_value = models.DecimalField(
+        _("QF retenu"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    qf_month = models.DateField(_("mois du QF"), null=True, blank=True)
+    qf_provider = models.CharField(_("organisme du QF"), max_length=10, blank=True)
+    column = models.CharField(_("colonne"), max_length=100, blank=True)
+    bracket = models.CharField(_("tranche"), max_length=150, blank=True)
+    explanation = models.JSONField(_("explication"), default=list)
+    priced_at = models.DateTimeField(_("tarif calculé le"), default=timezone.now)
+    price_overridden = models.BooleanField(
+        _("tarif corrigé par un agent"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("inscrit par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["-created_at"]
+        constraints = [
+            # One enrolment per child and period: a double submit creates nothing more.
+            models.UniqueConstraint(
+                fields=["child", "period"],
+                condition=~Q(status="cancelled"),
+                name="one_enrolment_per_child_and_period",
+            )
+        ]
+        indexes = [models.Index(fields=["period", "status", "waiting_since"])]
+
+    def __str__(self):
+        return f"{self.child} — {self.period}"
+
+    @cached_property
+    def waiting_position(self):
+        if self.status != self.Status.WAITING:
+            return None
+        return (
+            Enrolment.objects.filter(
+                period_id=self.period_id,
+                status=self.Status.WAITING,
+                waiting_since__lt=self.waiting_since,
+            ).count()
+            + 1
+        )

@@ -1,6 +1,11 @@
 from django.urls import path
 
 from . import views
+from .wizard import EnrolmentWizard
+
+enrol = EnrolmentWizard.as_view(
+    url_name="family_portal:enrol_step", done_step_name="termine"
+)
 
 app_name = "family_portal"
 
@@ -12,4 +17,7 @@ urlpatterns = [
     path("responsables/<int:pk>/", views.guardian_edit, name="guardian_edit"),
     path("enfants/ajouter/", views.child_edit, name="child_add"),
     path("enfants/<int:pk>/", views.child_edit, name="child_edit"),
+    path("inscription/<int:activity_id>/", enrol, name="enrol"),
+    path("inscription/<int:activity_id>/<str:step>/", enrol, name="enrol_step"),
+    path("inscriptions/resultat/", views.enrolment_result, name="enrolment_result"),
 ]

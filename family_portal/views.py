@@ -42,6 +42,11 @@ class DashboardView(TemplateView):
             "children": list(family.children.all()),
             "quotient": family.current_quotient(),
             "documents": list(family.documents.all()[:10]),
+            "enrolments": list(
+                family.enrolments.active()
+                .select_related("child", "period", "period__activity")
+                .order_by("period__start", "child__birth_date")
+            ),
         }
 
 
@@ -128,4 +133,20 @@ def child_edit(request, pk=None):
         pk,
         ("Ajouter un enfant", "Modifier un enfant"),
         "L'enfant est enregistré.",
+    )
+
+
+@family_required
+def enrolment_result(request):
+    """After the wizard: each child's status, waiting-list position and price."""
+    references = request.GET.getlist("i")
+    enrolments = (
+        request.family.enrolments.filter(reference__in=references)
+        .select_related("child", "period", "period__activity")
+        .order_by("child_rank")
+        if references
+        else []
+    )
+    return render(
+        request, "family_portal/enrolment_result.html", {"enrolments": enrolments}
     )

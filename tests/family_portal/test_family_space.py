@@ -47,14 +47,16 @@ def test_new_parent_creates_the_family_with_french_errors(client, home_page):
             "responsable-first_name": "Paul",
             "responsable-sex": "M",
             "responsable-birth_date": "1985-04-02",
-            "responsable-birth_commune_code": "75056",
+            "responsable-birth_commune_code": "Orléans (45)",
             "responsable-is_allocataire": "on",
         },
     )
     assert response.status_code == 302
     family = Family.for_user(user)
     assert family.name == "Famille Durand"
-    assert family.guardians.get().first_names == ["Paul"]
+    guardian = family.guardians.get()
+    assert guardian.first_names == ["Paul"]
+    assert guardian.birth_commune_code == "45234"  # Orléans, resolved from its name
 
 
 def test_guardian_born_abroad_needs_a_country(client, home_page):

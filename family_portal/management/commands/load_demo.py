@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.models import Site
 
+from activities.demo import load_demo_activities
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 home = load_demo()
+                load_demo_activities(home)
                 commune = CommuneSettings.for_site(Site.objects.get(root_page=home))
                 load_demo_family(commune)
         except ImproperlyConfigured as error:

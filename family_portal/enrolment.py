@@ -1,0 +1,212 @@
+"""Enrolment services: which QF applies, the price of each child, and the confirmation.
+
+The confirmation is one transaction: the period row is locked, places are counted, each
+child is enrolled (or put on the waiting list) with a frozen tariff snapshot, and a
+second submission of the same enrolment creates nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from activities.pricing import PricingError, Quote, Situation, quote
+
+from .models import Enrolment, Family, QuotientRecord
+
+
+@dataclass(frozen=True)
+class QfChoice:
+    """What the wizard decided about the quotient familial."""
+
+    source: str  # one of Enrolment.QfSource
+    quotient: QuotientRecord | None = None
+
+    @property
+    def provisional(self):
+        """The price waits for an agent (a document) or for the API to answer again."""
+        return self.source in {
+            Enrolment.QfSource.DOCUMENT,
+            Enrolment.QfSource.UNAVAILABLE,
+        }
+
+
+@dataclass(frozen=True)
+class PlannedEnrolment:
+    child: object
+    rank: int
+    residence: str
+    quote: Quote
+    qf: QfChoice
+
+
+def open_periods(activity, today):
+    """The periods of an activity whose enrolment window is open today."""
+    return activity.periods.filter(
+        enrolment_opens__lte=today, enrolment_closes__gte=today
+    ).order_by("start", "pk")
+
+
+def places_left(period) -> int:
+    taken = Enrolment.objects.holding_place().filter(period=period).count()
+    return max(period.capacity - taken, 0)
+
+
+def ineligibility_reason(activity, child, period) -> str | None:
+    """Why this child may not enrol in this period (French), or None."""
+    age = child.age_on(period.start)
+    if activity.age_min is not None and age < activity.age_min:
+        return f"l'activité est ouverte à partir de {activity.age_min} ans."
+    if activity.age_max is not None and age > activity.age_max:
+        return f"l'activité est ouverte jusqu'à {activity.age_max} ans."
+    return None
+
+
+def situation_for(family: Family, commune, qf: QfChoice, rank: int) -> Situation:
+    quotient = None if qf.provisional else qf.quotient
+    return Situation(
+        qf=quotient.value if quotient is not None else None,
+        residence=family.residence(commune),
+        child_rank=rank,
+        regime=quotient.regime if quotient is not None else "none",
+        flags=frozenset(quotient.flags if quotient is not None else ()),
+    )
+
+
+def sibling_ranks(family: Family, period, children) -> dict[int, int]:
+    """Rank of each new child among the family's children enrolled in this period.
+
+    Children already enrolled keep their ranks; the new ones follow, eldest first.
+    """
+    already = (
+        Enrolment.objects.active()
+        .filter(family=family, period=period)
+        .exclude(child__in=children)
+        .count()
+    )
+    ordered = sorted(children, key=lambda child: (child.birth_date, child.pk))
+    return {child.pk: already + index for index, child in enumerate(ordered, start=1)}
+
+
+def plan(family: Family, commune, period, children, qf: QfChoice, on=None):
+    """The price of each child, as it would be confirmed now."""
+    version = period.activity.pricing_version(on or timezone.localdate())
+    if version is None:
+        raise PricingError("Aucun barème n'est associé à cette activité.")
+    bareme = version.pricing
+    ranks = sibling_ranks(family, period, children)
+    planned = []
+    for child in sorted(children, key=lambda child: ranks[child.pk]):
+        situation = situation_for(family, commune, qf, ranks[child.pk])
+        planned.append(
+            PlannedEnrolment(
+                child=child,
+                rank=ranks[child.pk],
+                residence=situation.residence,
+                quote=quote(bareme, situation),
+                qf=qf,
+            )
+        )
+    return version, planned
+
+
+def _snapshot(version, item: PlannedEnrolment) -> dict:
+    quotient = item.qf.quotient if not item.qf.provisional else None
+    deliberation = version.pricing.deliberation
+    return {
+        "bareme_version": version,
+        "amount": item.quote.amount,
+        "unit": item.quote.unit,
+        "deliberation_reference": deliberation.reference,
+        "deliberation_date": deliberation.date,
+        "qf_value": quotient.value if quotient else None,
+        "qf_month": quotient.month if quotient else None,
+        "qf_provider": quotient.provider if quotient else "",
+        "column": item.quote.column_label or item.quote.column or "",
+        "bracket": item.quote.bracket or "",
+        "explanation": list(item.quote.explanation),
+        "child_rank": item.rank,
+        "residence": item.residence,
+        "qf_source": item.qf.source,
+        "quotient": item.qf.quotient,
+        "priced_at": timezone.now(),
+    }
+
+
+def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
+    """Enrol each child, or put it on the waiting list; idempotent per child and period.
+
+    Returns the enrolments, existing ones included, in rank order.
+    """
+    from activities.models import ActivityPeriod
+
+    try:
+        with transaction.atomic():
+            # The lock serialises confirmations of one period: places are counted once.
+            locked = ActivityPeriod.objects.select_for_update().get(pk=period.pk)
+            existing = {
+                enrolment.child_id: enrolment
+                for enrolment in Enrolment.objects.active().filter(
+                    period=locked, child__in=children
+                )
+            }
+            new_children = [child for child in children if child.pk not in existing]
+            version, planned = plan(family, commune, locked, new_children, qf)
+            taken = Enrolment.objects.holding_place().filter(period=locked).count()
+            now = timezone.now()
+            for item in planned:
+                if taken < locked.capacity:
+                    status = (
+                        Enrolment.Status.QF_PENDING
+                        if qf.provisional
+                        else Enrolment.Status.CONFIRMED
+                    )
+                    taken += 1
+                    waiting_since = None
+                else:
+                    status = Enrolment.Status.WAITING
+                    waiting_since = now
+                existing[item.child.pk] = Enrolment.objects.create(
+                    family=family,
+                    child=item.child,
+                    period=locked,
+                    status=status,
+                    waiting_since=waiting_since,
+                    created_by=user,
+                    **_snapshot(version, item),
+                )
+            version.mark_used()
+    except IntegrityError:
+        # Another request (a double click, a second tab) enrolled the same child first.
+        pass
+    enrolments = Enrolment.objects.active().filter(period=period, child__in=children)
+    return sorted(enrolments, key=lambda enrolment: enrolment.child_rank)
+
+
+def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
+    """Keep what DESIGN.md allows of an API answer, valid for the school year."""
+    today = timezone.localdate()
+    family.quotients.filter(status=QuotientRecord.Status.ACTIVE).update(
+        status=QuotientRecord.Status.SUPERSEDED
+    )
+    computed = (
+        datetime.date(result.computation_year, result.computation_month, 1)
+        if result.computation_year and result.computation_month
+        else None
+    )
+    return QuotientRecord.objects.create(
+        family=family,
+        value=result.value,
+        provider=result.provider,
+        source=QuotientRecord.Source.API,
+        month=datetime.date(result.year, result.month, 1),
+        computed_month=computed,
+        retrieved_at=result.retrieved_at,
+        request_id=result.request_id or "",
+        recorded_by=user,
+        valid_from=today,
+        valid_until=QuotientRecord.school_year_end(today),
+    )

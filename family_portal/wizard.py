@@ -1,0 +1,304 @@
+"""EnrolmentWizard: from an activity page's "S'inscrire" button to a confirmed enrolment.
+
+Each step has its own URL (NamedUrlSessionWizardView), so the browser's back button
+shows the previous step with what was typed. The data live in the session, one storage
+per activity, until the confirmation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import FileSystemStorage
+from django.core.mail import send_mail
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from formtools.wizard.views import NamedUrlSessionWizardView
+from wagtail.models import Site
+
+from activities.models import ActivityPage
+from activities.pricing import PricingError
+from home.models import CommuneSettings
+from qf_connector.errors import QuotientError
+from qf_connector.identity import Identity
+from qf_connector.services import lookup_by_identity
+
+from . import enrolment
+from .models import Enrolment, QfDocument
+from .views import family_required
+from .wizard_forms import (
+    ChildrenPeriodForm,
+    ConfirmForm,
+    DocumentForm,
+    IdentityConsentForm,
+    PriceForm,
+    QfSourceForm,
+    consent_text,
+)
+
+STEP_CHILDREN = "enfants"
+STEP_SOURCE = "quotient"
+STEP_IDENTITY = "caf-msa"
+STEP_DOCUMENT = "justificatif"
+STEP_PRICE = "tarif"
+STEP_CONFIRM = "confirmation"
+
+STEP_TITLES = {
+    STEP_CHILDREN: "Enfants et période",
+    STEP_SOURCE: "Quotient familial",
+    STEP_IDENTITY: "Accord et demande à la CAF ou à la MSA",
+    STEP_DOCUMENT: "Justificatif",
+    STEP_PRICE: "Tarif",
+    STEP_CONFIRM: "Confirmation",
+}
+
+
+def _source(wizard):
+    data = wizard.get_cleaned_data_for_step(STEP_SOURCE) or {}
+    return data.get("source")
+
+
+def _fallback(wizard):
+    return wizard.storage.extra_data.get("fallback", "")
+
+
+def needs_identity(wizard):
+    return _source(wizard) == QfSourceForm.API
+
+
+def needs_document(wizard):
+    return (
+        _source(wizard) == QfSourceForm.DOCUMENT
+        or _fallback(wizard) == IdentityConsentForm.FALLBACK_DOCUMENT
+    )
+
+
+@method_decorator(family_required, name="dispatch")
+class EnrolmentWizard(NamedUrlSessionWizardView):
+    form_list = [
+        (STEP_CHILDREN, ChildrenPeriodForm),
+        (STEP_SOURCE, QfSourceForm),
+        (STEP_IDENTITY, IdentityConsentForm),
+        (STEP_DOCUMENT, DocumentForm),
+        (STEP_PRICE, PriceForm),
+        (STEP_CONFIRM, ConfirmForm),
+    ]
+    condition_dict = {STEP_IDENTITY: needs_identity, STEP_DOCUMENT: needs_document}
+    file_storage = FileSystemStorage(
+        location=Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
+    )
+    template_name = "family_portal/wizard/step.html"
+    url_name = "family_portal:enrol_step"
+    done_step_name = "termine"
+
+    # -- set-up ---------------------------------------------------------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        self.activity = get_object_or_404(
+            ActivityPage.objects.live().public(), pk=kwargs["activity_id"]
+        )
+        self.family = request.family
+        self.commune = CommuneSettings.for_site(Site.find_for_request(request))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request, *args, **kwargs):
+        # One storage per activity: two tabs on two activities never mix their data.
+        return f"inscription_{kwargs['activity_id']}"
+
+    def get_step_url(self, step):
+        return reverse(
+            self.url_name, kwargs={"activity_id": self.activity.pk, "step": step}
+        )
+
+    def get_form_kwargs(self, step=None):
+        if step == STEP_CHILDREN:
+            return {
+                "family": self.family,
+                "activity": self.activity,
+                "today": self.today,
+            }
+        if step == STEP_SOURCE:
+            return {"quotient": self.family.current_quotient()}
+        if step == STEP_IDENTITY:
+            # Look up only when the parent submits this very step, never when a stored
+            # step is re-validated (rendering it again, or at the confirmation).
+            posting_this_step = (
+                self.request.method == "POST" and self.steps.current == STEP_IDENTITY
+            )
+            return {
+                "family": self.family,
+                "lookup": self._lookup if posting_this_step else None,
+            }
+        return {}
+
+    @property
+    def today(self):
+        return timezone.localdate()
+
+    # -- the API Particulier lookup -----------------------------------------------------
+
+    def _lookup(self, cleaned):
+        try:
+            identity = Identity.create(
+                birth_name=cleaned["birth_name"],
+                first_names=cleaned["first_names"].split(),
+                sex=cleaned["sex"],
+                birth_date=cleaned["birth_date"].isoformat(),
+                birth_commune=cleaned.get("birth_commune_code") or None,
+                birth_country=cleaned.get("birth_country_code") or None,
+            )
+            result = lookup_by_identity(
+                identity,
+                user=self.request.user,
+                family_id=self.family.pk,
+                origin="wizard",
+            )
+        except QuotientError as error:
+            return None, error
+        return result, None
+
+    # -- steps ----------------------------------------------------------------------
+
+    def process_step(self, form):
+        step = self.steps.current
+        extra = self.storage.extra_data
+        if step == STEP_SOURCE:
+            extra.pop("fallback", None)
+        if step == STEP_IDENTITY:
+            extra["fallback"] = form.cleaned_data.get("fallback", "")
+            if form.result is not None:
+                record = enrolment.record_api_quotient(
+                    self.family, form.result, user=self.request.user
+                )
+                extra["quotient_id"] = record.pk
+                self._update_guardian(form.cleaned_data)
+        if step == STEP_DOCUMENT:
+            document = QfDocument.objects.create(
+                family=self.family,
+                kind=form.cleaned_data["kind"],
+                file=form.cleaned_data["file"],
+                original_name=form.cleaned_data["file"].name[:255],
+                content_type=form.content_type,
+                uploaded_by=self.request.user,
+            )
+            extra["document_id"] = document.pk
+        self.storage.extra_data = extra
+        return super().process_step(form)
+
+    def _update_guardian(self, cleaned):
+        """The identity that CAF/MSA recognised becomes the guardian's civil status."""
+        guardian = cleaned["guardian"]
+        names = cleaned["first_names"].split()
+        guardian.birth_name = cleaned["birth_name"]
+        guardian.first_name = names[0]
+        guardian.second_first_name = names[1] if len(names) > 1 else ""
+        guardian.third_first_name = names[2] if len(names) > 2 else ""
+        guardian.sex = cleaned["sex"]
+        guardian.birth_date = cleaned["birth_date"]
+        guardian.birth_commune_code = cleaned.get("birth_commune_code") or ""
+        guardian.birth_country_code = cleaned.get("birth_country_code") or ""
+        guardian.born_abroad = bool(guardian.birth_country_code) and not (
+            guardian.birth_commune_code
+        )
+        guardian.is_allocataire = True
+        guardian.save()
+
+    def qf_choice(self) -> enrolment.QfChoice:
+        source = _source(self)
+        fallback = _fallback(self)
+        extra = self.storage.extra_data
+        if source == QfSourceForm.REUSE:
+            return enrolment.QfChoice(
+                Enrolment.QfSource.RECORD, self.family.current_quotient()
+            )
+        if source == QfSourceForm.API and not fallback:
+            quotient = self.family.quotients.filter(pk=extra.get("quotient_id")).first()
+            return enrolment.QfChoice(Enrolment.QfSource.API, quotient)
+        if needs_document(self):
+            return enrolment.QfChoice(Enrolment.QfSource.DOCUMENT)
+        if fallback == IdentityConsentForm.FALLBACK_PROVISIONAL:
+            return enrolment.QfChoice(Enrolment.QfSource.UNAVAILABLE)
+        return enrolment.QfChoice(Enrolment.QfSource.NONE)
+
+    def selection(self):
+        data = self.get_cleaned_data_for_step(STEP_CHILDREN) or {}
+        return data.get("children") or [], data.get("period")
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        step = self.steps.current
+        visible = list(self.get_form_list())
+        context.update(
+            activity=self.activity,
+            family=self.family,
+            step_title=STEP_TITLES[step],
+            step_number=visible.index(step) + 1,
+            step_count=len(visible),
+            step_titles=[(name, STEP_TITLES[name]) for name in visible],
+        )
+        if step == STEP_IDENTITY:
+            context["consent_text"] = consent_text(self.commune.name or "La commune")
+            error = getattr(form, "error", None)
+            context["lookup_error"] = error
+            context["offer_provisional"] = error is not None and error.kind in {
+                "unavailable",
+                "rate_limited",
+                "configuration",
+            }
+        if step in {STEP_PRICE, STEP_CONFIRM}:
+            children, period = self.selection()
+            choice = self.qf_choice()
+            context.update(period=period, qf=choice)
+            try:
+                _, planned = enrolment.plan(
+                    self.family, self.commune, period, children, choice
+                )
+                context["planned"] = planned
+                context["places_left"] = enrolment.places_left(period)
+            except PricingError as error:
+                context["pricing_error"] = str(error)
+        return context
+
+    def render_goto_step(self, goto_step, **kwargs):
+        # "Précédent" keeps what was typed on the current step.
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        self.storage.set_step_data(self.steps.current, self.get_form_step_data(form))
+        self.storage.set_step_files(self.steps.current, self.get_form_step_files(form))
+        return super().render_goto_step(goto_step, **kwargs)
+
+    def done(self, form_list, **kwargs):
+        children, period = self.selection()
+        choice = self.qf_choice()
+        enrolments = enrolment.confirm(
+            self.family, self.commune, period, children, choice, user=self.request.user
+        )
+        self._send_confirmation(enrolments)
+        messages.success(self.request, "Votre demande d'inscription est enregistrée.")
+        return redirect(
+            reverse("family_portal:enrolment_result")
+            + "?"
+            + "&".join(f"i={enrolment.reference}" for enrolment in enrolments)
+        )
+
+    def _send_confirmation(self, enrolments):
+        recipients = {self.request.user.email} - {""}
+        if not recipients:
+            return
+        context = {
+            "enrolments": enrolments,
+            "activity": self.activity,
+            "commune": self.commune,
+        }
+        send_mail(
+            subject=f"Inscription : {self.activity.title}",
+            message=render_to_string(
+                "family_portal/email/enrolment_confirmation.txt", context
+            ),
+            from_email=None,
+            recipient_list=sorted(recipients),
+        )

@@ -1,0 +1,252 @@
+"""The enrolment wizard, step by step, with the fake API Particulier over real HTTP."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from family_portal import enrolment
+from family_portal.models import Enrolment, QfDocument, QuotientRecord
+from home import communes
+from qf_connector.models import ApiCallLog
+
+pytestmark = pytest.mark.django_db
+
+
+class Wizard:
+    """Drive the wizard as a browser would: GET each step, POST its form."""
+
+    def __init__(self, client, activity):
+        self.client = client
+        self.activity = activity
+        self.prefix = f"inscription_{activity.pk}"
+
+    def url(self, step=None):
+        if step is None:
+            return reverse("family_portal:enrol", args=[self.activity.pk])
+        return reverse("family_portal:enrol_step", args=[self.activity.pk, step])
+
+    def start(self):
+        response = self.client.get(self.url())
+        assert response.status_code == 302
+        return self.client.get(response["Location"])
+
+    def post(self, step, data, follow=False, **extra):
+        payload = {f"{self.prefix}-current_step": step}
+        payload.update({f"{step}-{key}": value for key, value in data.items()})
+        payload.update(extra)
+        return self.client.post(self.url(step), payload, follow=follow)
+
+
+def identity_data(family):
+    guardian = family.guardians.get()
+    return {
+        "guardian": guardian.pk,
+        "birth_name": guardian.birth_name,
+        "first_names": " ".join(guardian.first_names),
+        "sex": guardian.sex,
+        "birth_date": guardian.birth_date.isoformat(),
+        # As the browser shows it: the commune's name, not its INSEE code.
+        "birth_commune_code": communes.unique_label(
+            communes.by_code(guardian.birth_commune_code)
+        ),
+        "birth_country_code": "",
+        "consent": "on",
+    }
+
+
+def choose_children(wizard, family, period):
+    return wizard.post(
+        "enfants",
+        {
+            "children": [child.pk for child in family.children.all()],
+            "period": period.pk,
+        },
+        follow=True,
+    )
+
+
+def test_two_children_priced_from_the_api(
+    client, canteen, giraud_family, api_particulier
+):
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    period = canteen.periods.get()
+
+    page = wizard.start()
+    assert "Étape 1 sur" in page.content.decode()
+    page = choose_children(wizard, giraud_family, period)
+    assert "Quotient familial" in page.content.decode()
+    page = wizard.post("quotient", {"source": "api"}, follow=True)
+    html = page.content.decode()
+    assert "API Particulier" in html and "Accord" in html
+    # The identity step is pre-filled with the allocataire's civil status.
+    assert 'value="Giraud"' in html
+
+    page = wizard.post("caf-msa", identity_data(giraud_family), follow=True)
+    html = page.content.decode()
+    assert "3,40 € par repas" in html or "3.40 € par repas" in html
+    assert "Tranche 3" in html
+    record = QuotientRecord.objects.get(family=giraud_family)
+    assert record.value == Decimal("1200") and record.provider == "CNAF"
+    assert record.source == QuotientRecord.Source.API
+    log = ApiCallLog.objects.get()
+    assert log.http_status == 200 and log.family_id == giraud_family.pk
+
+    page = wizard.post("tarif", {}, follow=True)
+    assert "Confirmer l'inscription" in page.content.decode()
+    response = wizard.post("confirmation", {"accept": "on"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(
+        reverse("family_portal:enrolment_result")
+    )
+    result = response.content.decode()
+    assert "Léa" in result and "Tom" in result and "Inscrit" in result
+
+    enrolments = list(Enrolment.objects.order_by("child_rank"))
+    assert [e.child.first_name for e in enrolments] == ["Léa", "Tom"]
+    assert [e.child_rank for e in enrolments] == [1, 2]
+    for item in enrolments:
+        assert item.status == Enrolment.Status.CONFIRMED
+        assert item.amount == Decimal("3.40")
+        assert item.unit == "repas"
+        assert item.qf_value == Decimal("1200")
+        assert item.qf_provider == "CNAF"
+        assert item.qf_source == Enrolment.QfSource.API
+        assert item.deliberation_reference == "délibération tarifs restauration 2022"
+        assert item.bareme_version.locked
+        assert item.explanation
+    assert len(mail.outbox) == 1
+    assert "Restauration scolaire" in mail.outbox[0].subject
+    # Only one API call for the whole journey: re-validating the step does not call.
+    assert ApiCallLog.objects.count() == 1
+
+
+def test_unknown_identity_switches_to_a_document(
+    client, canteen, giraud_family, api_particulier
+):
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    period = canteen.periods.get()
+    wizard.start()
+    choose_children(wizard, giraud_family, period)
+    wizard.post("quotient", {"source": "api"})
+    data = identity_data(giraud_family) | {"birth_name": "Inconnudutout"}
+    page = wizard.post("caf-msa", data)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Aucun dossier CAF ou MSA" in html
+    # What the parent typed is still there.
+    assert 'value="Inconnudutout"' in html
+
+    page = wizard.post("caf-msa", data | {"fallback": "document"}, follow=True)
+    assert "Justificatif" in page.content.decode()
+    lying = SimpleUploadedFile("attestation.pdf", b"MZ\x90\x00 not a pdf at all")
+    page = wizard.post("justificatif", {"kind": "caf", "file": lying})
+    assert "ni un PDF, ni une image" in page.content.decode()
+    pdf = SimpleUploadedFile("attestation.pdf", b"%PDF-1.4\n% attestation\n")
+    page = wizard.post("justificatif", {"kind": "caf", "file": pdf}, follow=True)
+    html = page.content.decode()
+    assert "provisoire" in html
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+
+    document = QfDocument.objects.get(family=giraud_family)
+    assert Enrolment.objects.count() == 2
+    assert document.status == QfDocument.Status.PENDING
+    assert document.content_type == "application/pdf"
+    for item in Enrolment.objects.all():
+        assert item.status == Enrolment.Status.QF_PENDING
+        assert item.qf_source == Enrolment.QfSource.DOCUMENT
+        assert item.amount == Decimal("3.50")  # the default price until checked
+        assert item.qf_value is None
+
+
+def test_api_down_saves_a_provisional_enrolment(
+    client, canteen, giraud_family, api_particulier
+):
+    api_particulier.add_fault("status", status=504, code="37001")
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "api"})
+    data = identity_data(giraud_family)
+    page = wizard.post("caf-msa", data)
+    html = page.content.decode()
+    assert "momentanément indisponible" in html
+    assert "tarif provisoire" in html
+    api_particulier.clear_faults()
+    page = wizard.post("caf-msa", data | {"fallback": "provisional"}, follow=True)
+    assert "provisoire" in page.content.decode()
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+    statuses = set(Enrolment.objects.values_list("status", "qf_source"))
+    assert statuses == {(Enrolment.Status.QF_PENDING, Enrolment.QfSource.UNAVAILABLE)}
+
+
+def test_back_button_keeps_what_was_chosen(
+    client, canteen, giraud_family, api_particulier
+):
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "none"})
+    # The browser goes back to the first step: its choices are still checked.
+    html = client.get(wizard.url("enfants")).content.decode()
+    for child in giraud_family.children.all():
+        assert f'value="{child.pk}" id="id_enfants-children_' in html
+    assert html.count("checked") >= 3
+    # "Étape précédente" from step 2 keeps step 2's choice too.
+    wizard.post("quotient", {"source": "document"}, wizard_goto_step="enfants")
+    html = client.get(wizard.url("quotient")).content.decode()
+    assert 'value="document" id="id_quotient-source_2" checked' in html or (
+        'value="document"' in html and "checked" in html
+    )
+
+
+def test_full_period_puts_children_on_the_waiting_list(
+    canteen, giraud_family, settings
+):
+    period = canteen.periods.get()
+    period.capacity = 1
+    period.save()
+    from wagtail.models import Site
+
+    from home.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    children = list(giraud_family.children.all())
+    choice = enrolment.QfChoice(Enrolment.QfSource.NONE)
+    first = enrolment.confirm(giraud_family, commune, period, children, choice)
+    assert [e.status for e in first] == [
+        Enrolment.Status.CONFIRMED,
+        Enrolment.Status.WAITING,
+    ]
+    assert first[1].waiting_position == 1
+    # A double submit creates nothing more.
+    again = enrolment.confirm(giraud_family, commune, period, children, choice)
+    assert [e.pk for e in again] == [e.pk for e in first]
+    assert Enrolment.objects.count() == 2
+
+
+def test_closed_window_and_ages_are_refused(
+    client, canteen, giraud_family, api_particulier
+):
+    period = canteen.periods.get()
+    client.force_login(giraud_family.users.get())
+    baby = giraud_family.children.create(
+        first_name="Bébé", last_name="Giraud", birth_date=datetime.date(2025, 1, 1)
+    )
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    page = wizard.post("enfants", {"children": [baby.pk], "period": period.pk})
+    assert "ouverte à partir de 3 ans" in page.content.decode()
+    period.enrolment_closes = datetime.date(2020, 1, 1)
+    period.enrolment_opens = datetime.date(2019, 1, 1)
+    period.save()
+    html = client.get(wizard.url("enfants")).content.decode()
+    assert "ne sont pas ouvertes" in html
