@@ -147,6 +147,7 @@ def _rules(bareme: Bareme):
         else ", sans date de fin"
     )
     yield (
-        f"Tarifs valables du {bareme.valid_from:%d/%m/%Y}{until}, fixés par la "
-        f"délibération {deliberation.reference} du {deliberation.date:%d/%m/%Y}."
+        f"Tarifs valables du {bareme.valid_from:%d/%m/%Y}{until}, votés par le "
+        f"conseil municipal (référence : {deliberation.reference}, du "
+        f"{deliberation.date:%d/%m/%Y})."
     )

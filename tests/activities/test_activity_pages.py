@@ -220,7 +220,7 @@ def test_activity_page_shows_periods_and_the_tariff_table(client, canteen):
     assert all(row.th["scope"] == "row" for row in table.select("tbody tr"))
     rules = html.select_one(".tariff__rules").get_text()
     assert "tarif le plus élevé" in rules
-    assert "délibération tarifs restauration 2022 du 01/07/2022" in rules
+    assert "(référence : délibération tarifs restauration 2022, du 01/07/2022)" in rules
     assert (
         "Année scolaire"
         in html.select_one("#periodes-titre").find_next("table").get_text()

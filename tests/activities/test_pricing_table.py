@@ -85,8 +85,8 @@ def test_every_rule_in_words():
         "Réduction fratrie : \u221210 % à partir du 2e enfant, \u221220 % à partir du 3e "
         "enfant (sans descendre sous le prix plancher, pour les familles de la commune).",
         "Prix arrondi au multiple de 0,05 € supérieur.",
-        "Tarifs valables du 01/09/2025 au 31/08/2026, fixés par la délibération "
-        "2025-012 du 26/06/2025.",
+        "Tarifs valables du 01/09/2025 au 31/08/2026, votés par le conseil municipal "
+        "(référence : 2025-012, du 26/06/2025).",
     )
 
 
