@@ -15,7 +15,24 @@ from django.utils import timezone
 
 from activities.pricing import PricingError, Quote, Situation, quote
 
-from .models import Enrolment, Family, QuotientRecord
+from .models import Enrolment, EnrolmentPriceChange, Family, QuotientRecord
+
+# The snapshot fields that an audit row records before and after a change.
+SNAPSHOT_FIELDS = (
+    "status",
+    "amount",
+    "unit",
+    "bareme_version_id",
+    "deliberation_reference",
+    "qf_value",
+    "qf_month",
+    "qf_provider",
+    "qf_source",
+    "column",
+    "bracket",
+    "child_rank",
+    "residence",
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +83,7 @@ def ineligibility_reason(activity, child, period) -> str | None:
 
 
 def situation_for(family: Family, commune, qf: QfChoice, rank: int) -> Situation:
-    quotient = None if qf.provisional else qf.quotient
+    quotient = qf.quotient
     return Situation(
         qf=quotient.value if quotient is not None else None,
         residence=family.residence(commune),
@@ -114,7 +131,7 @@ def plan(family: Family, commune, period, children, qf: QfChoice, on=None):
 
 
 def _snapshot(version, item: PlannedEnrolment) -> dict:
-    quotient = item.qf.quotient if not item.qf.provisional else None
+    quotient = item.qf.quotient
     deliberation = version.pricing.deliberation
     return {
         "bareme_version": version,
@@ -210,3 +227,89 @@ def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
         valid_from=today,
         valid_until=QuotientRecord.school_year_end(today),
     )
+
+
+def snapshot_dict(enrolment: Enrolment) -> dict:
+    """The audited part of the snapshot, as JSON."""
+    values = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(enrolment, name)
+        values[name] = value if value is None or isinstance(value, int) else str(value)
+    return values
+
+
+def reprice(
+    enrolment: Enrolment,
+    commune,
+    qf: QfChoice,
+    *,
+    kind: str,
+    reason: str,
+    user=None,
+    version=None,
+) -> EnrolmentPriceChange | None:
+    """Price an enrolment again, with its own barème version unless `version` is given,
+    and record the change. A provisional enrolment becomes final when the QF is final.
+
+    Returns the audit row, or None when nothing changed.
+    """
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_for_update()
+            .select_related("family", "bareme_version", "child")
+            .get(pk=enrolment.pk)
+        )
+        version = version or enrolment.bareme_version
+        before = snapshot_dict(enrolment)
+        situation = situation_for(enrolment.family, commune, qf, enrolment.child_rank)
+        item = PlannedEnrolment(
+            child=enrolment.child,
+            rank=enrolment.child_rank,
+            residence=situation.residence,
+            quote=quote(version.pricing, situation),
+            qf=qf,
+        )
+        for name, value in _snapshot(version, item).items():
+            setattr(enrolment, name, value)
+        enrolment.price_overridden = False
+        if enrolment.status == Enrolment.Status.QF_PENDING and not qf.provisional:
+            enrolment.status = Enrolment.Status.CONFIRMED
+        after = snapshot_dict(enrolment)
+        if after == before:
+            return None
+        enrolment.save()
+        version.mark_used()
+        return EnrolmentPriceChange.objects.create(
+            enrolment=enrolment,
+            kind=kind,
+            reason=reason,
+            changed_by=user,
+            before=before,
+            after=after,
+        )
+
+
+def reprice_family_pending(
+    family: Family, commune, quotient: QuotientRecord, user=None
+):
+    """A final QF arrived (API retry, document checked): settle the family's provisional
+    enrolments with it. Returns the audit rows."""
+    qf = QfChoice(
+        Enrolment.QfSource.API
+        if quotient.source == QuotientRecord.Source.API
+        else Enrolment.QfSource.DOCUMENT,
+        quotient,
+    )
+    changes = []
+    for pending in family.enrolments.filter(status=Enrolment.Status.QF_PENDING):
+        change = reprice(
+            pending,
+            commune,
+            qf,
+            kind=EnrolmentPriceChange.Kind.QF_ARRIVED,
+            reason=f"Quotient familial {quotient} reçu : tarif définitif.",
+            user=user,
+        )
+        if change is not None:
+            changes.append(change)
+    return changes

@@ -550,3 +550,41 @@ class Enrolment(models.Model):
             ).count()
             + 1
         )
+
+
+class EnrolmentPriceChange(models.Model):
+    """The audit trail of an enrolment's tariff: who changed it, when, why, before/after."""
+
+    class Kind(models.TextChoices):
+        QF_ARRIVED = "qf_arrived", _("Quotient familial reçu")
+        OVERRIDE = "override", _("Tarif corrigé par un agent")
+        BAREME_CORRECTION = "bareme", _("Correction du barème")
+        QF_REFRESH = "qf_refresh", _("Mise à jour annuelle du QF")
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="price_changes",
+        verbose_name=_("inscription"),
+    )
+    kind = models.CharField(_("motif"), max_length=12, choices=Kind.choices)
+    reason = models.TextField(_("explication"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
+    )
+    changed_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    before = models.JSONField(_("avant"))
+    after = models.JSONField(_("après"))
+
+    class Meta:
+        verbose_name = _("modification de tarif")
+        verbose_name_plural = _("modifications de tarif")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.enrolment} — {self.get_kind_display()}"

@@ -250,3 +250,42 @@ def test_closed_window_and_ages_are_refused(
     period.save()
     html = client.get(wizard.url("enfants")).content.decode()
     assert "ne sont pas ouvertes" in html
+
+
+def test_provisional_enrolments_are_settled_when_the_qf_arrives(canteen, giraud_family):
+    from wagtail.models import Site
+
+    from family_portal.models import EnrolmentPriceChange
+    from home.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    period = canteen.periods.get()
+    children = list(giraud_family.children.all())
+    pending = enrolment.confirm(
+        giraud_family,
+        commune,
+        period,
+        children,
+        enrolment.QfChoice(Enrolment.QfSource.UNAVAILABLE),
+    )
+    assert {e.amount for e in pending} == {Decimal("3.50")}
+    record = QuotientRecord.objects.create(
+        family=giraud_family,
+        value=Decimal("600"),
+        provider="CNAF",
+        source=QuotientRecord.Source.API,
+        month=datetime.date(2026, 10, 1),
+        valid_from=datetime.date(2026, 11, 1),
+        valid_until=datetime.date(2027, 8, 31),
+    )
+    changes = enrolment.reprice_family_pending(giraud_family, commune, record)
+    assert len(changes) == 2
+    for item in Enrolment.objects.all():
+        assert item.status == Enrolment.Status.CONFIRMED
+        assert item.amount == Decimal("1.00")
+        assert item.qf_value == Decimal("600")
+    change = EnrolmentPriceChange.objects.first()
+    assert change.before["amount"] == "3.50" and change.after["amount"] == "1.00"
+    assert change.before["status"] == "qf_pending"
+    # Nothing left to settle: a second run changes nothing.
+    assert enrolment.reprice_family_pending(giraud_family, commune, record) == []
