@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from home.demo import _child as ensure_child_page
+from home.demo import ensure_child_page
 
 from .models import (
     ActivityBaremeLink,

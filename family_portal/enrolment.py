@@ -108,11 +108,19 @@ def sibling_ranks(family: Family, period, children) -> dict[int, int]:
     return {child.pk: already + index for index, child in enumerate(ordered, start=1)}
 
 
-def plan(family: Family, commune, period, children, qf: QfChoice, on=None):
-    """The price of each child, as it would be confirmed now."""
+def plan(family: Family, commune, period, children, qf: QfChoice, on=None, lock=False):
+    """The price of each child, as it would be confirmed now.
+
+    With `lock` (inside the confirmation's transaction) the barème version row is locked
+    until the enrolments are saved, so an agent's edit meanwhile makes a new version.
+    """
+    from activities.models import BaremeVersion
+
     version = period.activity.pricing_version(on or timezone.localdate())
     if version is None:
         raise PricingError("Aucun barème n'est associé à cette activité.")
+    if lock:
+        version = BaremeVersion.objects.select_for_update().get(pk=version.pk)
     bareme = version.pricing
     ranks = sibling_ranks(family, period, children)
     planned = []
@@ -171,7 +179,9 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
                 )
             }
             new_children = [child for child in children if child.pk not in existing]
-            version, planned = plan(family, commune, locked, new_children, qf)
+            version, planned = plan(
+                family, commune, locked, new_children, qf, lock=True
+            )
             taken = Enrolment.objects.holding_place().filter(period=locked).count()
             now = timezone.now()
             for item in planned:

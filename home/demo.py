@@ -64,7 +64,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def _child(parent, page_class, slug, **fields):
+def ensure_child_page(parent, page_class, slug, **fields):
     """The live child page of `parent` with this slug, created and published if missing."""
     existing = parent.get_children().filter(slug=slug).first()
     if existing:
@@ -222,7 +222,7 @@ def ensure_content_pages(home):
     for spec in CONTENT_PAGES:
         spec = dict(spec)
         slug = spec.pop("slug")
-        pages[slug], _ = _child(home, ContentPage, slug, **spec)
+        pages[slug], _ = ensure_child_page(home, ContentPage, slug, **spec)
     return pages
 
 
@@ -262,7 +262,12 @@ EDITOR_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
-AGENT_PERMISSIONS = [("wagtailadmin", "access_admin")]
+AGENT_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("activities", "add_bareme"),
+    ("activities", "change_bareme"),
+    ("activities", "view_bareme"),
+]
 
 
 def _permissions(pairs):
