@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -226,7 +227,7 @@ def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
     )
     return QuotientRecord.objects.create(
         family=family,
-        value=result.value,
+        value=Decimal(result.value),
         provider=result.provider,
         source=QuotientRecord.Source.API,
         month=datetime.date(result.year, result.month, 1),

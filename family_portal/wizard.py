@@ -177,6 +177,18 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 )
                 extra["quotient_id"] = record.pk
                 self._update_guardian(form.cleaned_data)
+            elif extra["fallback"] == IdentityConsentForm.FALLBACK_PROVISIONAL and all(
+                form.cleaned_data.get(name)
+                for name in (
+                    "guardian",
+                    "birth_name",
+                    "first_names",
+                    "sex",
+                    "birth_date",
+                )
+            ):
+                # The retry (manage.py retry_quotients) will ask with what was typed.
+                self._update_guardian(form.cleaned_data)
         if step == STEP_DOCUMENT:
             document = QfDocument.objects.create(
                 family=self.family,

@@ -12,6 +12,7 @@ from family_portal import enrolment
 from family_portal.models import Enrolment, QfDocument, QuotientRecord
 from home import communes
 from qf_connector.models import ApiCallLog
+from qf_connector.services import reset_client
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +290,34 @@ def test_provisional_enrolments_are_settled_when_the_qf_arrives(canteen, giraud_
     assert change.before["status"] == "qf_pending"
     # Nothing left to settle: a second run changes nothing.
     assert enrolment.reprice_family_pending(giraud_family, commune, record) == []
+
+
+def test_retry_settles_enrolments_once_the_api_is_back(
+    client, canteen, giraud_family, api_particulier
+):
+    from django.core.management import call_command
+
+    api_particulier.add_fault("status", status=503)
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "api"})
+    data = identity_data(giraud_family)
+    wizard.post("caf-msa", data)
+    wizard.post("caf-msa", data | {"fallback": "provisional"})
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+    assert Enrolment.objects.filter(status=Enrolment.Status.QF_PENDING).count() == 2
+
+    call_command("retry_quotients")  # still down: nothing changes
+    assert Enrolment.objects.filter(status=Enrolment.Status.QF_PENDING).count() == 2
+    api_particulier.clear_faults()
+    # The failures opened the client's circuit breaker; a later cron run has a new one.
+    reset_client()
+    mail.outbox.clear()
+    call_command("retry_quotients")
+    assert set(Enrolment.objects.values_list("status", "amount")) == {
+        (Enrolment.Status.CONFIRMED, Decimal("3.40"))
+    }
+    assert len(mail.outbox) == 1 and "définitif" in mail.outbox[0].subject

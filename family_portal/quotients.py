@@ -1,0 +1,80 @@
+"""Fetching a family's quotient familial outside the wizard: the retry of lookups that
+failed because API Particulier was unavailable, and the allocataire's identity."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from qf_connector.errors import QuotientError
+from qf_connector.identity import Identity
+from qf_connector.services import lookup_by_identity
+
+from . import enrolment
+from .models import Enrolment, Family, Guardian
+
+logger = logging.getLogger("family_portal")
+
+
+def allocataire(family: Family) -> Guardian | None:
+    guardians = list(family.guardians.all())
+    return next((g for g in guardians if g.is_allocataire), None) or (
+        guardians[0] if guardians else None
+    )
+
+
+def identity_of(guardian: Guardian) -> Identity:
+    """The guardian's civil status as API Particulier wants it (raises InvalidInput)."""
+    return Identity.create(
+        birth_name=guardian.birth_name,
+        first_names=guardian.first_names,
+        sex=guardian.sex,
+        birth_date=guardian.birth_date.isoformat(),
+        birth_commune=guardian.birth_commune_code or None,
+        birth_country=guardian.birth_country_code or None,
+    )
+
+
+@dataclass
+class RetrySummary:
+    families: int = 0
+    settled: list[int] = field(default_factory=list)
+    still_unavailable: int = 0
+    other_errors: dict[str, int] = field(default_factory=dict)
+
+
+def families_waiting_for_the_api():
+    return Family.objects.filter(
+        enrolments__status=Enrolment.Status.QF_PENDING,
+        enrolments__qf_source=Enrolment.QfSource.UNAVAILABLE,
+    ).distinct()
+
+
+def retry_unavailable(commune, *, user=None, on_family=None) -> RetrySummary:
+    """Ask API Particulier again for the families whose lookup failed because it was down,
+    and settle their provisional enrolments. Safe to interrupt and rerun."""
+    summary = RetrySummary()
+    for family in families_waiting_for_the_api().prefetch_related("guardians"):
+        summary.families += 1
+        guardian = allocataire(family)
+        try:
+            if guardian is None:
+                raise QuotientError("invalid_input")
+            result = lookup_by_identity(
+                identity_of(guardian), user=user, family_id=family.pk, origin="retry"
+            )
+        except QuotientError as error:
+            if error.kind in {"unavailable", "rate_limited"}:
+                summary.still_unavailable += 1
+            else:
+                summary.other_errors[error.kind] = (
+                    summary.other_errors.get(error.kind, 0) + 1
+                )
+            logger.info("QF retry for family %s: %s", family.pk, error.kind)
+        else:
+            record = enrolment.record_api_quotient(family, result, user=user)
+            enrolment.reprice_family_pending(family, commune, record, user=user)
+            summary.settled.append(family.pk)
+        if on_family is not None:
+            on_family(family, summary)
+    return summary
