@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.db.models.deletion import Collector, ProtectedError
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from home.forms import PortalForm
 
@@ -333,3 +334,27 @@ class PriceSimulatorForm(PortalForm):
             except PricingError as error:
                 results.append(Simulation(title, None, error.message))
         return results
+
+
+class ActivityPageForm(WagtailAdminPageForm):
+    """Refuses to remove a period that other records (enrolments) still point to."""
+
+    def clean(self):
+        cleaned = super().clean()
+        periods = self.formsets.get("periods")
+        for form in getattr(periods, "deleted_forms", []):
+            period = form.instance
+            if period.pk is None:
+                continue
+            try:
+                Collector(using="default").collect([period])
+            except ProtectedError:
+                self.add_error(
+                    None,
+                    _(
+                        "La période « %(label)s » a des inscriptions : elle ne peut pas "
+                        "être supprimée. Fermez plutôt ses inscriptions."
+                    )
+                    % {"label": period.label},
+                )
+        return cleaned

@@ -321,3 +321,64 @@ def test_retry_settles_enrolments_once_the_api_is_back(
         (Enrolment.Status.CONFIRMED, Decimal("3.40"))
     }
     assert len(mail.outbox) == 1 and "définitif" in mail.outbox[0].subject
+
+
+def test_a_period_with_enrolments_cannot_be_removed(
+    admin_client, canteen, giraud_family
+):
+    from wagtail.models import Site
+    from wagtail.test.utils.form_data import (
+        inline_formset,
+        nested_form_data,
+        streamfield,
+    )
+
+    from home.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    period = canteen.periods.get()
+    enrolment.confirm(
+        giraud_family,
+        commune,
+        period,
+        list(giraud_family.children.all()),
+        enrolment.QfChoice(Enrolment.QfSource.NONE),
+    )
+    link = canteen.bareme_links.get()
+    data = nested_form_data(
+        {
+            "title": canteen.title,
+            "slug": canteen.slug,
+            "category": canteen.category,
+            "introduction": canteen.introduction,
+            "description": streamfield([]),
+            "documents": streamfield([]),
+            "age_min": 3,
+            "age_max": 11,
+            "periods": inline_formset(
+                [
+                    {
+                        "id": period.pk,
+                        "label": period.label,
+                        "start": period.start,
+                        "end": period.end,
+                        "capacity": period.capacity,
+                        "enrolment_opens": period.enrolment_opens,
+                        "enrolment_closes": period.enrolment_closes,
+                        "DELETE": "on",
+                    }
+                ],
+                initial=1,
+            ),
+            "bareme_links": inline_formset(
+                [{"id": link.pk, "bareme": link.bareme_id, "title": ""}], initial=1
+            ),
+            "action-publish": "publish",
+        }
+    )
+    response = admin_client.post(
+        reverse("wagtailadmin_pages:edit", args=[canteen.pk]), data
+    )
+    assert response.status_code == 200
+    assert "a des inscriptions" in response.content.decode()
+    assert canteen.periods.filter(pk=period.pk).exists()
