@@ -112,8 +112,14 @@ def _edit_member(request, form_class, queryset, pk, titles, success):
     )
 
 
+MAX_GUARDIANS = 2
+
+
 @family_required
 def guardian_edit(request, pk=None):
+    if pk is None and request.family.guardians.count() >= MAX_GUARDIANS:
+        messages.error(request, "Une famille compte au plus deux responsables légaux.")
+        return redirect("family_portal:dashboard")
     return _edit_member(
         request,
         GuardianForm,

@@ -117,3 +117,13 @@ def test_demo_parent_signs_in_with_email(client):
     html = response.content.decode()
     assert "Famille Giraud" in html
     assert "Sarah" in html and "Léa" in html
+
+
+def test_at_most_two_guardians(client, home_page):
+    family = FamilyFactory()
+    GuardianFactory(family=family)
+    GuardianFactory(family=family, first_name="Marc", sex="M")
+    client.force_login(family.users.get())
+    response = client.get(reverse("family_portal:guardian_add"), follow=True)
+    assert "au plus deux responsables légaux" in response.content.decode()
+    assert family.guardians.count() == 2
