@@ -30,6 +30,10 @@ def describe_errors(form):
 def render_portal_form(form):
     """Render any form (ours or a library's) with the portal's templates."""
     form.renderer = PORTAL_RENDERER
+    # Bound fields made earlier (allauth's clean() makes them on a failed sign-in) keep the
+    # renderer they were born with, which cannot see templates/forms/: give them ours.
+    for bound_field in form._bound_fields_cache.values():
+        bound_field.renderer = PORTAL_RENDERER
     if form.is_bound:
         describe_errors(form)
     return form.render()

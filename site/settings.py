@@ -5,6 +5,7 @@ a real SECRET_KEY, a DATABASE_URL and ALLOWED_HOSTS, or with DEBUG on.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -283,6 +284,74 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Content-Security-Policy (django-csp, through portail_site.security's middleware).
+# The public site and the family space run no inline script, no inline style and nothing
+# from another origin (no CDN, fonts served locally): keep it that way.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "portail_site.security.ContentSecurityPolicyMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": PRODUCTION,
+    }
+}
+# The Wagtail admin (/admin/) still needs inline scripts and styles and eval in its
+# widgets and choosers, and frames its own previews: a relaxed policy, for that path only.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+# Nothing leaves for third parties from the admin either: no Gravatar (it would leak the
+# agents' hashed e-mail addresses) and no release check (we follow releases through pip).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Sign-in throttling (django-axes), for the agents' Wagtail admin sign-in and the parents'
+# allauth sign-in alike: after AXES_FAILURE_LIMIT failures in a row for one account from
+# one address, that pair is locked for AXES_COOLOFF_TIME (a French page, HTTP 429). Locking
+# the pair, not the account, keeps a stranger from locking a parent out; allauth's own rate
+# limits (ACCOUNT_RATE_LIMITS) also cap failures per address.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *AUTHENTICATION_BACKENDS,
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portail_site.security.login_identifier"
+AXES_CLIENT_IP_CALLABLE = "portail_site.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "portail_site.security.lockout_response"
+AXES_COOLOFF_MESSAGE = (
+    "Trop de tentatives de connexion : réessayez dans quelques minutes."
+)
+AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+AXES_ENABLE_ADMIN = False  # no django.contrib.admin here
+# Behind the production reverse proxy, which appends the client's address to
+# X-Forwarded-For; never set it when the site is reached directly (the header is forged).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 LOGGING = {
     "version": 1,
