@@ -12,7 +12,7 @@ DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dej
 # The tests also read PDFs (pdftotext), drive a real browser and start a PostgreSQL cluster.
 DEBIAN_TEST := $(DEBIAN_RUNTIME) poppler-utils chromium postgresql-15
 
-.PHONY: demo test test-postgres lint install install-dev system-runtime system-test check clean
+.PHONY: demo test test-postgres lint install install-dev node-modules system-runtime system-test check clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# axe-core for the browser tests, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || .ci/ensure-debian-packages nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-modules: node_modules/.installed
 
 system-runtime:
 	@.ci/ensure-debian-packages $(DEBIAN_RUNTIME)
@@ -50,11 +58,14 @@ check: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-# The whole suite on SQLite, then again on a throwaway PostgreSQL 15 cluster (with the tests
-# marked `postgres`, skipped on SQLite). pytest exits 5 when a selection holds no test.
-test: system-test install-dev check
+# The whole suite on SQLite, browser tests included (screenshots of failures in
+# test-results/), then again on a throwaway PostgreSQL 15 cluster without the browser tests
+# and with those marked `postgres` (skipped on SQLite). pytest exits 5 when a selection
+# holds no test.
+test: system-test install-dev node-modules check
 	$(PY) -m pytest
-	.ci/with-postgres $(PY) -m pytest -m "not browser" || [ $$? -eq 5 ]
+	.ci/with-postgres $(PY) -m pytest -m "not browser" --output test-results/postgresql \
+	  || [ $$? -eq 5 ]
 
 # Only the PostgreSQL tests, on a throwaway cluster.
 test-postgres: install-dev
@@ -65,4 +76,4 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var db.sqlite3 .pytest_cache
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache node_modules test-results
