@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .certificates import views as certificate_views
 from .wizard import EnrolmentWizard
 
 enrol = EnrolmentWizard.as_view(
@@ -20,4 +21,9 @@ urlpatterns = [
     path("inscription/<int:activity_id>/", enrol, name="enrol"),
     path("inscription/<int:activity_id>/<str:step>/", enrol, name="enrol_step"),
     path("inscriptions/resultat/", views.enrolment_result, name="enrolment_result"),
+    path(
+        "inscriptions/<uuid:reference>/attestation/",
+        certificate_views.parent_download,
+        name="certificate",
+    ),
 ]

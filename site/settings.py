@@ -370,3 +370,21 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# Background tasks (django-tasks): batches of tariff certificates. The immediate backend
+# runs a task at once, inside the request (demo, tests); production queues tasks in the
+# database (django-tasks-db), run by `python manage.py db_worker` processes.
+INSTALLED_APPS += ["django_tasks"]
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database" if PRODUCTION else "immediate")
+if TASKS_BACKEND == "database":
+    INSTALLED_APPS += ["django_tasks_db"]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+# The public address printed in the certificates' verification links and QR codes.
+CERTIFICATE_BASE_URL = env_str("CERTIFICATE_BASE_URL", WAGTAILADMIN_BASE_URL)
+# WeasyPrint reports each rendering step, and fontTools each font it unpacks, at INFO.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
+    path("attestations/", include("family_portal.certificates.urls")),
     path("communes/", include("home.urls")),
     path("documents/", include(wagtaildocs_urls)),
 ]

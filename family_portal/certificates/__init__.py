@@ -1,0 +1,1 @@
+"""Tariff certificates (attestations de tarif): issue, number, render as PDF, verify."""

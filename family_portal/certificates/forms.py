@@ -1,0 +1,43 @@
+"""The agents' batch form: which certificates to print together."""
+
+from django import forms
+
+from activities.models import ActivityPage, ActivityPeriod
+
+
+class BatchForm(forms.Form):
+    activity = forms.ModelChoiceField(
+        label="Activité",
+        queryset=ActivityPage.objects.order_by("title"),
+        empty_label="Choisissez une activité",
+    )
+    period = forms.ModelChoiceField(
+        label="Période",
+        queryset=ActivityPeriod.objects.select_related("activity").order_by(
+            "activity__title", "start", "pk"
+        ),
+        required=False,
+        empty_label="Toutes les périodes",
+        help_text="Facultatif : une période de l'activité choisie.",
+    )
+    school = forms.CharField(
+        label="École",
+        max_length=150,
+        required=False,
+        help_text="Facultatif : le nom exact de l'école, tel qu'il figure sur la fiche de l'enfant.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].label_from_instance = lambda period: (
+            f"{period.activity.title} — {period.label}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        activity, period = data.get("activity"), data.get("period")
+        if activity and period and period.activity_id != activity.pk:
+            self.add_error(
+                "period", "Cette période n'appartient pas à l'activité choisie."
+            )
+        return data

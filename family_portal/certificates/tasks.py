@@ -1,0 +1,74 @@
+"""Background work: a batch of certificates printed as one PDF (django-tasks).
+
+The immediate backend runs it at once (demo, tests); in production the database backend
+queues it for `manage.py db_worker`. Progress is written on the CertificateBatch row as
+pages are laid out, so the agent's page can show it while the task runs.
+"""
+
+import logging
+import tempfile
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from family_portal.models import CertificateBatch
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def start_batch(batch: CertificateBatch) -> None:
+    """Queue the batch once the transaction that created it is committed."""
+    transaction.on_commit(lambda: build_batch.enqueue(str(batch.pk)))
+
+
+@task()
+def build_batch(batch_id: str) -> int:
+    """Print the batch's certificates into its PDF file; returns the number of pages."""
+    batch = CertificateBatch.objects.select_related("activity", "period").get(
+        pk=batch_id
+    )
+    rows = CertificateBatch.objects.filter(pk=batch.pk)
+    enrolments = list(
+        services.batch_enrolments(batch.activity, batch.period, batch.school)
+    )
+    rows.update(status=CertificateBatch.Status.RUNNING, total=len(enrolments), done=0)
+
+    def progress(done, total):
+        rows.update(done=done, total=total)
+
+    try:
+        with tempfile.TemporaryFile() as output:
+            result = services.print_batch(
+                enrolments,
+                output,
+                user=batch.requested_by,
+                progress=progress,
+            )
+            output.seek(0)
+            batch.file.save(f"attestations-{batch.pk}.pdf", File(output), save=False)
+    except Exception as error:  # noqa: BLE001 - recorded for the agent, then logged
+        logger.exception("Certificate batch %s failed", batch.pk)
+        if isinstance(error, services.NothingToPrint):
+            message = "Aucune inscription confirmée ne correspond : rien à imprimer."
+        elif isinstance(error, services.NotEligible):
+            message = str(error)
+        else:
+            message = "Erreur inattendue pendant la préparation du lot."
+        rows.update(
+            status=CertificateBatch.Status.FAILED,
+            error=message,
+            finished_at=timezone.now(),
+        )
+        return 0
+    rows.update(
+        status=CertificateBatch.Status.DONE,
+        file=batch.file.name,
+        done=result.pages,
+        total=result.pages,
+        finished_at=timezone.now(),
+    )
+    return result.pages

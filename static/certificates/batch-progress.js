@@ -1,0 +1,48 @@
+// Follows a certificate batch while the background task lays it out: polls the batch's
+// JSON state every two seconds and updates the progress bar, until done or failed.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-batch-status]");
+  if (!box || !window.fetch) { return; }
+  var bar = box.querySelector("[data-batch-bar]");
+  var state = box.querySelector("[data-batch-state]");
+  var count = box.querySelector("[data-batch-count]");
+  var error = box.querySelector("[data-batch-error]");
+  var download = box.querySelector("[data-batch-download]");
+  var refresh = box.querySelector("[data-batch-refresh]");
+  var live = document.querySelector("[data-batch-live]");
+  var lastStatus = null;
+
+  function show(data) {
+    bar.value = data.percent;
+    bar.textContent = data.percent + " %";
+    state.textContent = data.status_label;
+    count.textContent = data.done + " sur " + data.total;
+    if (data.status !== lastStatus && live) {
+      live.textContent = "Lot : " + data.status_label.toLowerCase() + ".";
+      lastStatus = data.status;
+    }
+    if (data.status === "failed") {
+      error.textContent = data.error;
+      error.hidden = false;
+    }
+    if (data.status === "done" && data.file_url) {
+      var link = download.querySelector("a");
+      link.href = data.file_url;
+      link.textContent = "Télécharger le PDF (" + data.total + " pages)";
+      download.hidden = false;
+    }
+    var finished = data.status === "done" || data.status === "failed";
+    refresh.hidden = finished;
+    return finished;
+  }
+
+  function poll() {
+    fetch(box.getAttribute("data-batch-status"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { if (!show(data)) { window.setTimeout(poll, 2000); } })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  refresh.hidden = true;
+  poll();
+})();
