@@ -236,7 +236,10 @@ def batch_enrolments(activity, period=None, school: str = "") -> QuerySet:
     if period is not None:
         enrolments = enrolments.filter(period=period)
     if school.strip():
-        enrolments = enrolments.filter(child__school__iexact=school.strip())
+        # Case-insensitive in Python: SQLite's iexact ignores the case of ASCII only.
+        wanted = school.strip().casefold()
+        names = [name for name in schools_of(activity) if name.casefold() == wanted]
+        enrolments = enrolments.filter(child__school__in=names)
     return enrolments.order_by(
         "period__start",
         "period__pk",

@@ -51,7 +51,10 @@ def build_batch(batch_id: str) -> int:
             output.seek(0)
             batch.file.save(f"attestations-{batch.pk}.pdf", File(output), save=False)
     except Exception as error:  # noqa: BLE001 - recorded for the agent, then logged
-        logger.exception("Certificate batch %s failed", batch.pk)
+        if isinstance(error, services.NothingToPrint):
+            logger.info("Certificate batch %s: nothing to print", batch.pk)
+        else:
+            logger.exception("Certificate batch %s failed", batch.pk)
         if isinstance(error, services.NothingToPrint):
             message = "Aucune inscription confirmée ne correspond : rien à imprimer."
         elif isinstance(error, services.NotEligible):
