@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import PermissionHelper
-from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
+from wagtail_modeladmin.options import ModelAdmin
 
 from .models import ApiCallLog
 
@@ -65,4 +65,5 @@ class ApiCallLogAdmin(ModelAdmin):
         return super().get_queryset(request).select_related("user")
 
 
-modeladmin_register(ApiCallLogAdmin)
+# Registered by family_portal/wagtail_hooks.py, in the "Portail Famille" menu group with
+# the other screens of the family service (one screen, one menu entry).

@@ -1,0 +1,323 @@
+"""Pieces the modeladmin screens of family_portal/wagtail_hooks.py use: list filters,
+an index view whose exports speak local time and defuse spreadsheet formulas, inspect
+views that gather a family's or an enrolment's file, and their buttons."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.admin import SimpleListFilter
+from django.urls import reverse
+from django.utils import timezone
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
+from wagtail_modeladmin.views import CreateView, IndexView, InspectView
+
+from activities.models import ActivityPage, ActivityPeriod
+
+from ..models import Child, Enrolment, QfDocument
+from .links import certificate_batch_url, certificate_url
+from .permissions import ADD_ENROLMENT, ADD_QUOTIENT, CHANGE_ENROLMENT, CHECK_DOCUMENT
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _local(value):
+    return (
+        timezone.localtime(value).replace(tzinfo=None)
+        if timezone.is_aware(value)
+        else value
+    )
+
+
+def _csv_text(value):
+    # A spreadsheet opening the CSV would run "=HYPERLINK(…)" typed by a parent.
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class ExportIndexView(IndexView):
+    """Exports in Europe/Paris time; text cells never start a formula."""
+
+    custom_value_preprocess = {
+        **IndexView.custom_value_preprocess,
+        datetime.datetime: {
+            IndexView.FORMAT_XLSX: _local,
+            IndexView.FORMAT_CSV: lambda value: _local(value).isoformat(" ", "minutes"),
+        },
+        str: {IndexView.FORMAT_CSV: _csv_text},
+    }
+
+
+# -- list filters ----------------------------------------------------------------------------
+
+
+class ActivityFilter(SimpleListFilter):
+    title = "activité"
+    parameter_name = "activite"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(page.pk), page.title)
+            for page in ActivityPage.objects.order_by("title").only("pk", "title")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(period__activity_id=self.value())
+        return queryset
+
+
+class PeriodFilter(SimpleListFilter):
+    """Periods named with their activity: "Année scolaire 2025-2026" is not enough."""
+
+    title = "période"
+    parameter_name = "period__id__exact"
+
+    def lookups(self, request, model_admin):
+        periods = ActivityPeriod.objects.select_related("activity").order_by(
+            "activity__title", "start"
+        )
+        activity = request.GET.get(ActivityFilter.parameter_name)
+        if activity:
+            periods = periods.filter(activity_id=activity)
+        return [
+            (str(period.pk), f"{period.activity.title} — {period.label}")
+            for period in periods
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(period_id=self.value())
+        return queryset
+
+
+class SchoolFilter(SimpleListFilter):
+    title = "école"
+    parameter_name = "ecole"
+    field = "school"
+
+    def lookups(self, request, model_admin):
+        schools = (
+            Child.objects.exclude(school="")
+            .values_list("school", flat=True)
+            .distinct()
+            .order_by("school")
+        )
+        return [(school, school) for school in schools]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field: self.value()})
+        return queryset
+
+
+class EnrolmentSchoolFilter(SchoolFilter):
+    field = "child__school"
+
+
+class BracketFilter(SimpleListFilter):
+    title = "tranche"
+    parameter_name = "tranche"
+
+    def lookups(self, request, model_admin):
+        brackets = (
+            Enrolment.objects.exclude(bracket="")
+            .values_list("bracket", flat=True)
+            .distinct()
+            .order_by("bracket")
+        )
+        return [(bracket, bracket) for bracket in brackets]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(bracket=self.value())
+        return queryset
+
+
+class DocumentStatusFilter(SimpleListFilter):
+    """The documents to check by default: the list is a work queue."""
+
+    title = "état"
+    parameter_name = "etat"
+    ALL = "tous"
+
+    def lookups(self, request, model_admin):
+        return [*QfDocument.Status.choices, (self.ALL, "Tous")]
+
+    def value(self):
+        return super().value() or QfDocument.Status.PENDING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+
+# -- permissions and buttons -------------------------------------------------------------------
+
+
+class ListAndInspectOnly(PermissionHelper):
+    """Rows changed only through the back-office's audited actions."""
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+def _button(url, label, classname="button button-small button-secondary", title=None):
+    return {"url": url, "label": label, "classname": classname, "title": title or label}
+
+
+class FamilyButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(
+        self, obj, exclude=None, classnames_add=None, classnames_exclude=None
+    ):
+        buttons = super().get_buttons_for_obj(
+            obj, exclude, classnames_add, classnames_exclude
+        )
+        user = self.request.user
+        if user.has_perm(ADD_ENROLMENT):
+            buttons.append(
+                _button(
+                    reverse("family_backoffice:counter_enrol", args=[obj.pk]),
+                    "Inscrire au guichet",
+                )
+            )
+        return buttons
+
+
+class EnrolmentButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(
+        self, obj, exclude=None, classnames_add=None, classnames_exclude=None
+    ):
+        buttons = super().get_buttons_for_obj(
+            obj, exclude, classnames_add, classnames_exclude
+        )
+        if not self.request.user.has_perm(CHANGE_ENROLMENT):
+            return buttons
+        if obj.status == Enrolment.Status.CANCELLED:
+            return buttons
+        if obj.status == Enrolment.Status.WAITING:
+            buttons.append(
+                _button(
+                    reverse("family_backoffice:enrolment_promote", args=[obj.pk]),
+                    "Inscrire",
+                )
+            )
+        buttons += [
+            _button(
+                reverse("family_backoffice:enrolment_override", args=[obj.pk]),
+                "Corriger le tarif",
+            ),
+            _button(
+                reverse("family_backoffice:enrolment_reprice", args=[obj.pk]),
+                "Recalculer",
+            ),
+            _button(
+                reverse("family_backoffice:enrolment_cancel", args=[obj.pk]),
+                "Annuler",
+                "button button-small no",
+            ),
+        ]
+        return buttons
+
+
+class DocumentButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(
+        self, obj, exclude=None, classnames_add=None, classnames_exclude=None
+    ):
+        buttons = []
+        user = self.request.user
+        if obj.status == QfDocument.Status.PENDING and user.has_perms(
+            [CHECK_DOCUMENT, ADD_QUOTIENT]
+        ):
+            buttons.append(
+                _button(
+                    reverse("family_backoffice:document_check", args=[obj.pk]),
+                    "Vérifier",
+                    "button button-small",
+                )
+            )
+        buttons.append(
+            _button(
+                reverse("family_backoffice:document_file", args=[obj.pk]),
+                "Voir le fichier",
+            )
+        )
+        return buttons
+
+
+# -- inspect views -----------------------------------------------------------------------------------
+
+
+class FamilyInspectView(InspectView):
+    """Everything about a family on one page, with the actions an agent needs."""
+
+    def get_context_data(self, **kwargs):
+        family = self.instance
+        context = super().get_context_data(**kwargs)
+        context.update(
+            guardians=list(family.guardians.all()),
+            children=list(family.children.all()),
+            quotient=family.current_quotient(),
+            quotients=list(
+                family.quotients.select_related("recorded_by", "document")[:10]
+            ),
+            documents=list(family.documents.select_related("checked_by")[:10]),
+            enrolments=list(
+                family.enrolments.select_related("child", "period__activity").order_by(
+                    "-period__start", "child__birth_date"
+                )
+            ),
+            actions=list(
+                family.agent_actions.select_related("user", "enrolment__child")[:20]
+            ),
+            refreshes=list(family.qf_refreshes.all()[:5]),
+        )
+        return context
+
+
+class EnrolmentInspectView(InspectView):
+    """The frozen tariff, its explanation and its history, with the actions."""
+
+    def get_context_data(self, **kwargs):
+        enrolment = self.instance
+        context = super().get_context_data(**kwargs)
+        context.update(
+            price_changes=list(enrolment.price_changes.select_related("changed_by")),
+            actions=list(enrolment.agent_actions.select_related("user")),
+            certificates_url=certificate_batch_url(enrolment.period),
+            certificate_url=certificate_url(enrolment),
+        )
+        return context
+
+
+class FamilyMemberCreateView(CreateView):
+    """A child or guardian added from a family's page: the family is chosen already."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        family = self.request.GET.get("family", "")
+        if family.isdigit():
+            initial["family"] = int(family)
+        return initial
+
+    def get_success_url(self):
+        return reverse(
+            "family_portal_family_modeladmin_inspect", args=[self.instance.family_id]
+        )

@@ -1,0 +1,143 @@
+"""Places and waiting lists: cancelling an enrolment frees its place for the first child
+waiting, who is enrolled and whose parents are told by e-mail."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from activities.models import ActivityPeriod
+
+from ..models import AgentAction, Enrolment
+from .audit import record_action
+from .mail import send_family_mail
+
+PROVISIONAL_SOURCES = {Enrolment.QfSource.DOCUMENT, Enrolment.QfSource.UNAVAILABLE}
+
+
+class PlaceRefused(Exception):
+    """The change cannot be made; the message is French, for the agent."""
+
+
+def waiting_list(period):
+    """The period's waiting list, first in line first."""
+    return (
+        period.enrolments.filter(status=Enrolment.Status.WAITING)
+        .select_related("family", "child")
+        .order_by("waiting_since", "pk")
+    )
+
+
+def _lock_period(period) -> ActivityPeriod:
+    # The same lock as family_portal.enrolment.confirm: places are counted once.
+    return ActivityPeriod.objects.select_for_update().get(pk=period.pk)
+
+
+def _taken(period) -> int:
+    return Enrolment.objects.holding_place().filter(period=period).count()
+
+
+def _promote(enrolment: Enrolment, user, reason: str) -> Enrolment:
+    before = enrolment.status
+    enrolment.status = (
+        Enrolment.Status.QF_PENDING
+        if enrolment.qf_source in PROVISIONAL_SOURCES
+        else Enrolment.Status.CONFIRMED
+    )
+    enrolment.save(update_fields=["status", "updated_at"])
+    record_action(
+        AgentAction.Kind.ENROLMENT_PROMOTED,
+        user,
+        family=enrolment.family,
+        enrolment=enrolment,
+        reason=reason,
+        before={"status": before},
+        after={"status": enrolment.status},
+    )
+    transaction.on_commit(
+        lambda: send_family_mail(
+            enrolment.family,
+            f"Une place s'est libérée : {enrolment.period.activity.title}",
+            "backoffice/email/waiting_promoted.txt",
+            {"enrolment": enrolment},
+        )
+    )
+    return enrolment
+
+
+def _fill(period, user, reason: str) -> list[Enrolment]:
+    free = period.capacity - _taken(period)
+    promoted = []
+    for waiting in waiting_list(period)[: max(free, 0)]:
+        promoted.append(_promote(waiting, user, reason))
+    return promoted
+
+
+def fill_free_places(period, *, user) -> list[Enrolment]:
+    """Enrol the first children waiting, as many as there are free places."""
+    with transaction.atomic():
+        period = _lock_period(period)
+        return _fill(period, user, "Place libre : premier de la liste d'attente.")
+
+
+def promote(enrolment: Enrolment, *, user, reason: str = "") -> Enrolment:
+    """Enrol this waiting child now. Out of turn, a reason is required."""
+    with transaction.atomic():
+        period = _lock_period(enrolment.period)
+        enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if enrolment.status != Enrolment.Status.WAITING:
+            raise PlaceRefused("Cet enfant n'est pas sur la liste d'attente.")
+        if _taken(period) >= period.capacity:
+            raise PlaceRefused(
+                "La période est complète : annulez une inscription ou augmentez le "
+                "nombre de places sur la page de l'activité."
+            )
+        first = waiting_list(period).first()
+        reason = (reason or "").strip()
+        if first.pk != enrolment.pk and not reason:
+            raise PlaceRefused(
+                "D'autres enfants attendent avant celui-ci : indiquez pourquoi il "
+                "passe en premier."
+            )
+        return _promote(enrolment, user, reason or "Premier de la liste d'attente.")
+
+
+def cancel(enrolment: Enrolment, *, reason: str, user) -> list[Enrolment]:
+    """Cancel the enrolment; a freed place goes to the first child waiting.
+
+    Returns the enrolments promoted from the waiting list.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlaceRefused("Indiquez le motif de l'annulation.")
+    with transaction.atomic():
+        period = _lock_period(enrolment.period)
+        enrolment = (
+            Enrolment.objects.select_for_update()
+            .select_related("family", "child", "period__activity")
+            .get(pk=enrolment.pk)
+        )
+        if enrolment.status == Enrolment.Status.CANCELLED:
+            raise PlaceRefused("Cette inscription est déjà annulée.")
+        before = enrolment.status
+        enrolment.status = Enrolment.Status.CANCELLED
+        enrolment.save(update_fields=["status", "updated_at"])
+        record_action(
+            AgentAction.Kind.ENROLMENT_CANCELLED,
+            user,
+            family=enrolment.family,
+            enrolment=enrolment,
+            reason=reason,
+            before={"status": before},
+            after={"status": enrolment.status},
+        )
+        transaction.on_commit(
+            lambda: send_family_mail(
+                enrolment.family,
+                f"Inscription annulée : {enrolment.period.activity.title}",
+                "backoffice/email/enrolment_cancelled.txt",
+                {"enrolment": enrolment, "reason": reason},
+            )
+        )
+        if before == Enrolment.Status.WAITING:
+            return []
+        return _fill(period, user, "Place libérée par une annulation.")

@@ -1,0 +1,622 @@
+"""The back-office's own admin views: work queues and audited actions. Each view checks
+its model permissions (permissions.require_perms) on top of Wagtail's admin access."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from activities.models import ActivityPeriod, BaremeVersion
+from activities.pricing import PricingError
+from activities.pricing.formatting import format_money
+from home.models import CommuneSettings
+from qf_connector.errors import QuotientError
+
+from ..models import (
+    Enrolment,
+    Family,
+    FamilyServiceSettings,
+    QfDocument,
+)
+from . import counter, dashboard, documents, places, pricing, refresh
+from .forms import (
+    CounterForm,
+    OverrideForm,
+    QuotientEntryForm,
+    ReasonForm,
+    RejectForm,
+    RepriceForm,
+)
+from .links import certificate_batch_url, enrolment_url, family_url
+from .permissions import (
+    ADD_ENROLMENT,
+    ADD_QUOTIENT,
+    CHANGE_ENROLMENT,
+    CHECK_DOCUMENT,
+    VIEW_DOCUMENT,
+    VIEW_ENROLMENT,
+    VIEW_FAMILY,
+    require_perms,
+)
+
+DOCUMENT_QUEUE = "family_portal_qfdocument_modeladmin_index"
+
+
+def render(request, template, title, context=None, *, icon="group", subtitle=""):
+    return TemplateResponse(
+        request,
+        f"backoffice/{template}",
+        {
+            "page_title": title,
+            "page_subtitle": subtitle,
+            "header_icon": icon,
+            **(context or {}),
+        },
+    )
+
+
+def commune_of(request):
+    return CommuneSettings.for_request(request)
+
+
+# -- documents to check ------------------------------------------------------------------
+
+
+@never_cache
+@xframe_options_sameorigin
+@require_perms(VIEW_DOCUMENT)
+def document_file(request, pk):
+    """The document's file, for agents only: QF documents are never under MEDIA_URL."""
+    return documents.document_response(get_object_or_404(QfDocument, pk=pk))
+
+
+@never_cache
+@require_perms(CHECK_DOCUMENT, ADD_QUOTIENT)
+def document_check(request, pk):
+    document = get_object_or_404(
+        QfDocument.objects.select_related("family", "checked_by"), pk=pk
+    )
+    family = document.family
+    rules = FamilyServiceSettings.for_request(request)
+    action = request.POST.get("action") if request.method == "POST" else None
+    accept_form = QuotientEntryForm(
+        request.POST if action == "accept" else None, rules=rules, document=document
+    )
+    reject_form = RejectForm(request.POST if action == "reject" else None)
+    if document.status == QfDocument.Status.PENDING:
+        try:
+            if action == "accept" and accept_form.is_valid():
+                record, changes = documents.accept_document(
+                    document,
+                    commune_of(request),
+                    accept_form.entry(),
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    f"Justificatif accepté : quotient de {record.value} € enregistré, "
+                    f"{len(changes)} inscription(s) au tarif définitif. La famille est "
+                    "prévenue par courriel.",
+                )
+                return redirect(DOCUMENT_QUEUE)
+            if action == "reject" and reject_form.is_valid():
+                documents.reject_document(
+                    document,
+                    commune_of(request),
+                    reason=reject_form.cleaned_data["reason"],
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    "Justificatif refusé : la famille est prévenue par courriel.",
+                )
+                return redirect(DOCUMENT_QUEUE)
+        except documents.AlreadyChecked:
+            messages.warning(
+                request, "Un autre agent vient de vérifier ce justificatif."
+            )
+            return redirect("family_backoffice:document_check", pk=document.pk)
+    return render(
+        request,
+        "document_check.html",
+        "Vérifier un justificatif",
+        {
+            "document": document,
+            "family": family,
+            "family_url": family_url(family),
+            "guardians": list(family.guardians.all()),
+            "children": list(family.children.all()),
+            "quotient": family.current_quotient(),
+            "pending": list(
+                family.enrolments.filter(
+                    status=Enrolment.Status.QF_PENDING
+                ).select_related("child", "period__activity")
+            ),
+            "accept_form": accept_form,
+            "reject_form": reject_form,
+            "rules": rules,
+            "is_image": document.content_type.startswith("image/"),
+        },
+        icon="doc-full",
+        subtitle=str(family),
+    )
+
+
+@never_cache
+@require_perms(ADD_QUOTIENT, VIEW_FAMILY)
+def quotient_add(request, family_pk):
+    """An agent records a QF by hand (document seen at the desk, for instance)."""
+    family = get_object_or_404(Family, pk=family_pk)
+    rules = FamilyServiceSettings.for_request(request)
+    form = QuotientEntryForm(
+        request.POST if request.method == "POST" else None, rules=rules
+    )
+    if request.method == "POST" and form.is_valid():
+        record, changes = documents.record_quotient(
+            family, commune_of(request), form.entry(), user=request.user
+        )
+        messages.success(
+            request,
+            f"Quotient de {record.value} € enregistré ; {len(changes)} inscription(s) "
+            "au tarif définitif.",
+        )
+        return redirect(family_url(family))
+    return render(
+        request,
+        "quotient_add.html",
+        "Saisir un quotient familial",
+        {"form": form, "family": family, "family_url": family_url(family)},
+        icon="form",
+        subtitle=str(family),
+    )
+
+
+# -- enrolments whose QF is to be checked -------------------------------------------------
+
+
+@never_cache
+@require_perms(VIEW_ENROLMENT)
+def qf_pending_queue(request):
+    pending = Enrolment.objects.filter(status=Enrolment.Status.QF_PENDING)
+    families = (
+        Family.objects.filter(enrolments__status=Enrolment.Status.QF_PENDING)
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "enrolments",
+                queryset=pending.select_related("child", "period__activity").order_by(
+                    "created_at"
+                ),
+                to_attr="pending_enrolments",
+            ),
+            Prefetch(
+                "documents",
+                queryset=QfDocument.objects.filter(status=QfDocument.Status.PENDING),
+                to_attr="pending_documents",
+            ),
+        )
+        .order_by("name", "pk")
+    )
+    return render(
+        request,
+        "qf_pending.html",
+        "Inscriptions : QF à vérifier",
+        {"families": families, "count": pending.count()},
+        icon="warning",
+    )
+
+
+@never_cache
+@require_perms(ADD_QUOTIENT, VIEW_FAMILY)
+def family_refresh(request, pk):
+    """Ask API Particulier for the family's QF now, bypassing its 24-hour cache."""
+    family = get_object_or_404(Family.objects.prefetch_related("guardians"), pk=pk)
+    if request.method == "POST":
+        try:
+            record, changes = refresh.refresh_family(
+                family, commune_of(request), user=request.user
+            )
+        except refresh.MissingIdentity:
+            messages.error(
+                request,
+                "L'état civil de l'allocataire est incomplet : complétez le responsable "
+                "légal (nom de naissance, prénoms, date et lieu de naissance).",
+            )
+        except QuotientError as error:
+            messages.error(request, f"API Particulier : {error.message}")
+        else:
+            messages.success(
+                request,
+                f"Quotient familial actualisé : {record}. {len(changes)} inscription(s) "
+                "au tarif définitif.",
+            )
+        return redirect(request.POST.get("next") or family_url(family))
+    return render(
+        request,
+        "family_refresh.html",
+        "Actualiser le quotient familial",
+        {
+            "family": family,
+            "family_url": family_url(family),
+            "quotient": family.current_quotient(),
+        },
+        icon="resubmit",
+        subtitle=str(family),
+    )
+
+
+# -- periods, waiting lists and re-pricing ------------------------------------------------
+
+
+@never_cache
+@require_perms(VIEW_ENROLMENT)
+def period_list(request):
+    return render(
+        request,
+        "period_list.html",
+        "Périodes et listes d'attente",
+        {"loads": dashboard.period_loads(timezone.localdate())},
+        icon="date",
+    )
+
+
+@never_cache
+@require_perms(VIEW_ENROLMENT)
+def period_detail(request, pk):
+    period = get_object_or_404(ActivityPeriod.objects.select_related("activity"), pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm(CHANGE_ENROLMENT):
+            return redirect("wagtailadmin_home")
+        promoted = places.fill_free_places(period, user=request.user)
+        if promoted:
+            messages.success(
+                request,
+                f"{len(promoted)} enfant(s) inscrit(s) depuis la liste d'attente ; les "
+                "familles sont prévenues par courriel.",
+            )
+        else:
+            messages.info(request, "Aucune place libre, ou personne en attente.")
+        return redirect("family_backoffice:period_detail", pk=period.pk)
+    load = dashboard.period_load(period)
+    return render(
+        request,
+        "period_detail.html",
+        f"{period.activity.title} — {period.label}",
+        {
+            "period": period,
+            "load": load,
+            "waiting": list(places.waiting_list(period)),
+            "certificates_url": certificate_batch_url(period),
+            "enrolments_url": reverse("family_portal_enrolment_modeladmin_index")
+            + f"?period__id__exact={period.pk}",
+        },
+        icon="date",
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def period_reprice(request, pk):
+    """Re-price a period with a corrected barème: a preview first, then apply."""
+    period = get_object_or_404(ActivityPeriod.objects.select_related("activity"), pk=pk)
+    versions = pricing.period_versions(period)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = RepriceForm(data, versions=versions)
+    lines, stamp = None, ""
+    if data is not None and form.is_valid():
+        version = form.cleaned_data["version"]
+        commune = commune_of(request)
+        if request.method == "POST":
+            changes = pricing.apply_to_period(
+                period,
+                commune,
+                version,
+                reason=form.cleaned_data["reason"]
+                or f"Correction du barème : {version}.",
+                user=request.user,
+                expected=form.cleaned_data["fingerprint"],
+            )
+            if changes is not None:
+                messages.success(
+                    request,
+                    f"{len(changes)} inscription(s) recalculée(s) avec {version}.",
+                )
+                return redirect("family_backoffice:period_detail", pk=period.pk)
+            messages.warning(
+                request,
+                "Les inscriptions ont changé depuis l'aperçu : vérifiez ce nouvel "
+                "aperçu avant d'appliquer.",
+            )
+        lines = pricing.preview(pricing.period_enrolments(period), commune, version)
+        stamp = pricing.fingerprint(lines)
+    return render(
+        request,
+        "reprice.html",
+        "Recalculer les tarifs",
+        {
+            "form": form,
+            "lines": lines,
+            "changed": [line for line in lines or [] if line.changed],
+            "fingerprint": stamp,
+            "back_url": reverse("family_backoffice:period_detail", args=[period.pk]),
+        },
+        icon="calculator",
+        subtitle=f"{period.activity.title} — {period.label}",
+    )
+
+
+# -- one enrolment -------------------------------------------------------------------------
+
+
+def _enrolment(pk):
+    return get_object_or_404(
+        Enrolment.objects.select_related(
+            "family", "child", "period__activity", "quotient", "bareme_version__bareme"
+        ),
+        pk=pk,
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def enrolment_reprice(request, pk):
+    item = _enrolment(pk)
+    versions = (
+        BaremeVersion.objects.filter(bareme=item.bareme_version.bareme_id)
+        .select_related("bareme")
+        .order_by("-number")
+    )
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = RepriceForm(data, versions=versions, initial={"version": versions.first()})
+    lines, stamp = None, ""
+    if data is not None and form.is_valid():
+        version = form.cleaned_data["version"]
+        commune = commune_of(request)
+        lines = pricing.preview([item], commune, version)
+        stamp = pricing.fingerprint(lines)
+        if request.method == "POST":
+            if stamp == form.cleaned_data["fingerprint"]:
+                changes = pricing.apply(
+                    lines,
+                    commune,
+                    version,
+                    reason=form.cleaned_data["reason"]
+                    or f"Correction du barème : {version}.",
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    "Tarif recalculé." if changes else "Le tarif ne change pas.",
+                )
+                return redirect(enrolment_url(item))
+            messages.warning(
+                request, "Le tarif a changé depuis l'aperçu : vérifiez-le."
+            )
+    return render(
+        request,
+        "reprice.html",
+        "Recalculer le tarif",
+        {
+            "form": form,
+            "lines": lines,
+            "changed": [line for line in lines or [] if line.changed],
+            "fingerprint": stamp,
+            "back_url": enrolment_url(item),
+        },
+        icon="calculator",
+        subtitle=str(item),
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def enrolment_override(request, pk):
+    item = _enrolment(pk)
+    form = OverrideForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pricing.override_price(
+                item,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except pricing.PriceChangeRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Tarif fixé à {format_money(form.cleaned_data['amount'])}."
+            )
+            return redirect(enrolment_url(item))
+    return render(
+        request,
+        "action_form.html",
+        "Corriger le tarif",
+        {
+            "form": form,
+            "enrolment": item,
+            "submit": "Enregistrer le tarif",
+            "back_url": enrolment_url(item),
+        },
+        icon="edit",
+        subtitle=str(item),
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def enrolment_cancel(request, pk):
+    item = _enrolment(pk)
+    form = ReasonForm(
+        request.POST if request.method == "POST" else None,
+        label="Motif de l'annulation",
+        help_text="Envoyé à la famille par courriel.",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            promoted = places.cancel(
+                item, reason=form.cleaned_data["reason"], user=request.user
+            )
+        except places.PlaceRefused as error:
+            form.add_error(None, str(error))
+        else:
+            text = "Inscription annulée."
+            if promoted:
+                names = ", ".join(str(entry.child) for entry in promoted)
+                text += (
+                    f" Place attribuée à {names} (liste d'attente), famille prévenue."
+                )
+            messages.success(request, text)
+            return redirect(enrolment_url(item))
+    return render(
+        request,
+        "action_form.html",
+        "Annuler l'inscription",
+        {
+            "form": form,
+            "enrolment": item,
+            "submit": "Annuler l'inscription",
+            "danger": True,
+            "back_url": enrolment_url(item),
+        },
+        icon="cross",
+        subtitle=str(item),
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def enrolment_promote(request, pk):
+    item = _enrolment(pk)
+    form = ReasonForm(
+        request.POST if request.method == "POST" else None,
+        label="Motif",
+        help_text="Obligatoire si d'autres enfants attendent avant celui-ci.",
+        required=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            places.promote(item, reason=form.cleaned_data["reason"], user=request.user)
+        except places.PlaceRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"{item.child} est inscrit(e) ; la famille est prévenue."
+            )
+            return redirect("family_backoffice:period_detail", pk=item.period_id)
+    return render(
+        request,
+        "action_form.html",
+        "Inscrire depuis la liste d'attente",
+        {
+            "form": form,
+            "enrolment": item,
+            "submit": "Inscrire",
+            "back_url": reverse(
+                "family_backoffice:period_detail", args=[item.period_id]
+            ),
+        },
+        icon="tick",
+        subtitle=str(item),
+    )
+
+
+# -- counter mode ---------------------------------------------------------------------------
+
+
+@never_cache
+@require_perms(ADD_ENROLMENT, VIEW_FAMILY)
+def counter_search(request):
+    query = request.GET.get("q", "").strip()
+    families = []
+    if query:
+        families = (
+            Family.objects.filter(
+                Q(name__icontains=query)
+                | Q(guardians__birth_name__icontains=query)
+                | Q(guardians__usage_name__icontains=query)
+                | Q(children__first_name__icontains=query)
+                | Q(children__last_name__icontains=query)
+            )
+            .distinct()
+            .prefetch_related("children", "guardians")
+            .order_by("name", "pk")[:30]
+        )
+    return render(
+        request,
+        "counter_search.html",
+        "Inscription au guichet",
+        {"query": query, "families": families},
+        icon="user",
+    )
+
+
+@never_cache
+@require_perms(ADD_ENROLMENT, VIEW_FAMILY)
+def counter_enrol(request, family_pk):
+    family = get_object_or_404(Family, pk=family_pk)
+    commune = commune_of(request)
+    periods = (
+        ActivityPeriod.objects.filter(end__gte=timezone.localdate())
+        .select_related("activity")
+        .order_by("activity__title", "start")
+    )
+    form = CounterForm(
+        request.POST if request.method == "POST" else None,
+        family=family,
+        periods=periods,
+    )
+    planned, version, problem, places_left = None, None, "", None
+    if request.method == "POST" and form.is_valid():
+        from .. import enrolment as enrolments
+
+        period = form.cleaned_data["period"]
+        children = list(form.cleaned_data["children"])
+        qf = counter.qf_choice(family, form.cleaned_data["qf_source"])
+        if "confirm" in request.POST:
+            try:
+                new, already = counter.enrol_at_counter(
+                    family, commune, period, children, qf, user=request.user
+                )
+            except PricingError as error:
+                problem = str(error)
+            else:
+                for item in new:
+                    messages.success(
+                        request,
+                        f"{item.child} : {item.get_status_display()}, "
+                        f"{format_money(item.amount)} par {item.unit}.",
+                    )
+                for item in already:
+                    messages.info(request, f"{item.child} était déjà inscrit(e).")
+                return redirect(family_url(family))
+        else:
+            try:
+                version, planned = enrolments.plan(
+                    family, commune, period, children, qf
+                )
+            except PricingError as error:
+                problem = str(error)
+            places_left = enrolments.places_left(period)
+    return render(
+        request,
+        "counter.html",
+        "Inscription au guichet",
+        {
+            "form": form,
+            "family": family,
+            "family_url": family_url(family),
+            "planned": planned,
+            "version": version,
+            "problem": problem,
+            "places_left": places_left,
+        },
+        icon="user",
+        subtitle=str(family),
+    )
