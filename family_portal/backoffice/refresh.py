@@ -130,7 +130,7 @@ def _reprice_open(family, commune, record, effective, summary) -> int:
     qf = enrolments.QfChoice(Enrolment.QfSource.API, record)
     reason = (
         f"Mise à jour annuelle du quotient familial ({record}) : tarif applicable "
-        f"à partir du {date_format(effective, 'j F Y')}."
+        f"à partir du 1er {date_format(effective, 'F Y')}."
     )
     repriced = 0
     for item in open_enrolments(family, effective):

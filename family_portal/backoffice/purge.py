@@ -1,0 +1,130 @@
+"""Deleting personal data past its retention: QF records and the documents behind them,
+rejected documents, abandoned wizard uploads, and API call logs past 36 months
+(through qf_connector's own ApiCallLog.purge_expired). Batched: an interrupted purge
+has deleted whole batches only, and a rerun finishes the work."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from qf_connector.models import ApiCallLog, months_before
+
+from ..models import QfDocument, QuotientRecord
+
+BATCH = 500
+
+
+@dataclass
+class PurgeSummary:
+    dry_run: bool
+    quotients: int = 0
+    documents: int = 0
+    wizard_files: int = 0
+    call_logs: int = 0
+
+
+def expired_quotients(rules, today: datetime.date):
+    cutoff = months_before(today, rules.qf_retention_months)
+    return QuotientRecord.objects.filter(valid_until__lt=cutoff)
+
+
+def expired_documents(rules, now: datetime.datetime, today: datetime.date):
+    """Rejected documents past their retention, and accepted ones whose QF records are
+    all past theirs (a document lives as long as the QF it justifies)."""
+    qf_cutoff = months_before(today, rules.qf_retention_months)
+    rejected = QfDocument.objects.filter(
+        status=QfDocument.Status.REJECTED,
+        checked_at__lt=months_before(now, rules.document_retention_months),
+    )
+    accepted = QfDocument.objects.filter(status=QfDocument.Status.ACCEPTED).exclude(
+        quotients__valid_until__gte=qf_cutoff
+    )
+    return rejected | accepted
+
+
+def abandoned_wizard_files(now: datetime.datetime) -> list[Path]:
+    """Uploads of wizards never finished, older than a session can live."""
+    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
+    if not folder.is_dir():
+        return []
+    limit = now.timestamp() - settings.SESSION_COOKIE_AGE
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.stat().st_mtime < limit
+    )
+
+
+def _delete_in_batches(queryset, on_batch, before_delete=None) -> int:
+    deleted = 0
+    while True:
+        batch = list(queryset.order_by("pk")[:BATCH])
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            if before_delete is not None:
+                before_delete(batch)
+            queryset.model.objects.filter(pk__in=[item.pk for item in batch]).delete()
+        deleted += len(batch)
+        on_batch(len(batch))
+
+
+def _delete_files(documents) -> None:
+    # Files go first: an interruption then leaves rows without files (deleted by the
+    # rerun), never files without rows (personal data nobody would find again).
+    for document in documents:
+        if document.file:
+            document.file.delete(save=False)
+
+
+def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
+    """Delete (or, with `dry_run`, count) what is past its retention.
+
+    `progress(label, done, total)` is called after each batch.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    summary = PurgeSummary(dry_run)
+    quotients = expired_quotients(rules, today)
+    # The same documents before and after their QF records go: those whose records
+    # are all expired.
+    documents = expired_documents(rules, now, today).distinct()
+    wizard_files = abandoned_wizard_files(now)
+    call_logs = ApiCallLog.objects.expired(now)
+    if dry_run:
+        summary.quotients = quotients.count()
+        summary.documents = documents.count()
+        summary.wizard_files = len(wizard_files)
+        summary.call_logs = call_logs.count()
+        return summary
+
+    def reporter(label, total):
+        done = 0
+
+        def on_batch(count):
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(label, done, total)
+
+        return on_batch
+
+    summary.quotients = _delete_in_batches(
+        quotients, reporter("Quotients familiaux", quotients.count())
+    )
+    summary.documents = _delete_in_batches(
+        documents, reporter("Justificatifs", documents.count()), _delete_files
+    )
+    for path in wizard_files:
+        path.unlink(missing_ok=True)
+    summary.wizard_files = len(wizard_files)
+    summary.call_logs = ApiCallLog.purge_expired(now)
+    if progress is not None and summary.call_logs:
+        progress("Journal API Particulier", summary.call_logs, summary.call_logs)
+    return summary
