@@ -17,7 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -836,6 +836,20 @@ class ActivityIndexPage(Page):
     def activities(self):
         return ActivityPage.objects.child_of(self).live().public().order_by("path")
 
+    def route(self, request, path_components):
+        # Every child is an activity page: fetch it as one, in one query instead of
+        # Wagtail's two (the generic page, then the specific one).
+        if path_components:
+            try:
+                subpage = ActivityPage.objects.child_of(self).get(
+                    slug=path_components[0]
+                )
+            except ActivityPage.DoesNotExist:
+                return super().route(request, path_components)
+            subpage._cached_parent_obj = self
+            return subpage.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from .forms import ActivityFilterForm
 
@@ -999,26 +1013,32 @@ class ActivityPage(Page):
         from .pricing.table import grid_table
 
         context = super().get_context(request, *args, **kwargs)
-        priced = self.priced_baremes()
-        context["tariffs"] = [
-            {
-                "title": link.title or version.pricing.label,
-                "table": grid_table(version.pricing),
-            }
-            for link, version in priced
-        ]
+        # The barèmes, tables and periods are read only if the page body is rendered,
+        # not when it comes from the cache (templates/activities/activity_page.html).
+        priced = SimpleLazyObject(self.priced_baremes)
+        context["tariffs"] = SimpleLazyObject(
+            lambda: [
+                {
+                    "title": link.title or version.pricing.label,
+                    "table": grid_table(version.pricing),
+                }
+                for link, version in priced
+            ]
+        )
         form = PriceSimulatorForm(request.GET if "simuler" in request.GET else None)
         context["simulator_form"] = form
-        if priced and form.is_valid():
+        if form.is_bound and form.is_valid() and priced:
             context["simulation"] = form.simulate(
                 [
                     (link.title or version.pricing.label, version)
                     for link, version in priced
                 ]
             )
-        periods = list(self.periods.all())
+        periods = SimpleLazyObject(lambda: list(self.periods.all()))
         context["periods"] = periods
-        context["enrolment_open"] = any(p.enrolment_is_open() for p in periods)
+        context["enrolment_open"] = SimpleLazyObject(
+            lambda: any(period.enrolment_is_open() for period in periods)
+        )
         return context
 
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class HomeConfig(AppConfig):
     name = "home"
     verbose_name = "Site de la commune"
+
+    def ready(self):
+        from .caching import connect_signals
+
+        connect_signals()

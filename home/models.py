@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -78,11 +79,14 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["highlights"] = [
-            highlight
-            for highlight in self.highlights.select_related("page").all()
-            if highlight.page.live
-        ]
+        # Read only if the page body is rendered, not when it comes from the cache.
+        context["highlights"] = SimpleLazyObject(
+            lambda: [
+                highlight
+                for highlight in self.highlights.select_related("page").all()
+                if highlight.page.live
+            ]
+        )
         return context
 
 
@@ -228,7 +232,10 @@ class CommuneSettings(BaseSiteSetting):
         related_name="+",
     )
 
-    select_related = ["logo", "legal_notice_page", "accessibility_page", "privacy_page"]
+    # No select_related: every page reads the name (the <title>), but the logo and the
+    # footer's pages only when the header and footer fragments are rendered, which the
+    # cache spares almost every request; joining three pages and an image costs more
+    # than the four small queries of a cache miss.
 
     panels = [
         MultiFieldPanel(

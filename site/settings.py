@@ -173,8 +173,30 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "portail-famille",
+            # Whole pages weigh 3 to 30 kB: a bound on each worker's memory.
+            "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
+
+# The public site's caches (home/caching.py): whole pages for anonymous visitors and the
+# layout's fragments, retired together when a page is published, unpublished, moved or
+# deleted, or when one of these models is saved. 0 turns both off.
+PAGE_CACHE_SECONDS = env_number("PAGE_CACHE_SECONDS", 600, int)
+PAGE_CACHE_INVALIDATING_MODELS = [
+    "wagtailcore.Site",
+    "wagtailimages.Image",
+    "wagtaildocs.Document",
+    "home.CommuneSettings",
+    "activities.Bareme",
+    "activities.BaremeVersion",
+    "activities.ActivityPeriod",
+    "activities.ActivityBaremeLink",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "home.caching.AnonymousPageCacheMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("home.caching.context")
 
 AUTHENTICATION_BACKENDS = [
     # Agents and editors sign in to the Wagtail admin with their user name...

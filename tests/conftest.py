@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from wagtail.models import Page, Site
 
 from home.models import HomePage
@@ -18,6 +19,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages and fragments cached from an earlier
+    test's database must not be served to the next one (the database is rolled back,
+    the cache is not)."""
+    cache.clear()
 
 
 @pytest.fixture
