@@ -3,6 +3,7 @@
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 
 class PortalFormRenderer(TemplatesSetting):
@@ -53,3 +54,12 @@ class PortalForm(PortalFormMixin, forms.Form):
 
 class PortalModelForm(PortalFormMixin, forms.ModelForm):
     pass
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """Wagtail's admin sign-in form, whose password field has no label of its own: the
+    label would otherwise be the untranslated field name, "Password"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = "Mot de passe"
