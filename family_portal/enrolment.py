@@ -210,7 +210,11 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
     except IntegrityError:
         # Another request (a double click, a second tab) enrolled the same child first.
         pass
-    enrolments = Enrolment.objects.active().filter(period=period, child__in=children)
+    enrolments = (
+        Enrolment.objects.active()
+        .filter(period=period, child__in=children)
+        .select_related("child", "period")
+    )
     return sorted(enrolments, key=lambda enrolment: enrolment.child_rank)
 
 

@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from formtools.wizard.views import NamedUrlSessionWizardView
-from wagtail.models import Site
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
@@ -103,7 +103,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             ActivityPage.objects.live().public(), pk=kwargs["activity_id"]
         )
         self.family = request.family
-        self.commune = CommuneSettings.for_site(Site.find_for_request(request))
+        # for_request: the layout's template reads the same object, not a second one.
+        self.commune = CommuneSettings.for_request(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_prefix(self, request, *args, **kwargs):
@@ -123,7 +124,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 "today": self.today,
             }
         if step == STEP_SOURCE:
-            return {"quotient": self.family.current_quotient()}
+            return {"quotient": self.current_quotient}
         if step == STEP_IDENTITY:
             # Look up only when the parent submits this very step, never when a stored
             # step is re-validated (rendering it again, or at the confirmation).
@@ -139,6 +140,11 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
     @property
     def today(self):
         return timezone.localdate()
+
+    @cached_property
+    def current_quotient(self):
+        # Read once per request: each step's conditions re-validate the QF source form.
+        return self.family.current_quotient()
 
     # -- the API Particulier lookup -----------------------------------------------------
 
@@ -225,9 +231,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         fallback = _fallback(self)
         extra = self.storage.extra_data
         if source == QfSourceForm.REUSE:
-            return enrolment.QfChoice(
-                Enrolment.QfSource.RECORD, self.family.current_quotient()
-            )
+            return enrolment.QfChoice(Enrolment.QfSource.RECORD, self.current_quotient)
         if source == QfSourceForm.API and not fallback:
             quotient = self.family.quotients.filter(pk=extra.get("quotient_id")).first()
             return enrolment.QfChoice(Enrolment.QfSource.API, quotient)

@@ -59,11 +59,16 @@ class ChildrenPeriodForm(PortalForm):
         if not period:
             return cleaned
         problems = []
+        enrolled = set(
+            period.enrolments.active()
+            .filter(child__in=children)
+            .values_list("child_id", flat=True)
+        )
         for child in children:
             reason = enrolment.ineligibility_reason(self.activity, child, period)
             if reason:
                 problems.append(f"{child.first_name} : {reason}")
-            elif period.enrolments.active().filter(child=child).exists():
+            elif child.pk in enrolled:
                 problems.append(
                     f"{child.first_name} est déjà inscrit(e) pour cette période."
                 )

@@ -33,13 +33,13 @@ ACTIVITY_PAGE_BUDGET = 13
 DASHBOARD_BUDGET = 14
 # GET and POST of each wizard step, as a signed-in parent.
 WIZARD_BUDGETS = {
-    "enfants": (18, 18),
-    "quotient": (15, 14),
-    "caf-msa": (15, 32),
-    "tarif": (22, 12),
-    "confirmation": (22, 12),
+    "enfants": (16, 14),
+    "quotient": (12, 11),
+    "caf-msa": (14, 31),
+    "tarif": (20, 11),
+    "confirmation": (20, 11),
     # GET of the "done" URL (saves the two enrolments), GET of the result page.
-    "termine": (50, 7),
+    "termine": (43, 7),
 }
 
 
