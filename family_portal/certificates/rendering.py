@@ -20,7 +20,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -84,19 +83,6 @@ def verification_url(certificate) -> str:
     return base.rstrip("/") + path
 
 
-def qr_svg(url: str, number: str) -> str:
-    """The verification URL as an inline SVG QR code (vector: no image to fetch)."""
-    code = segno.make(url, error="m", micro=False)
-    return code.svg_inline(
-        scale=1,
-        border=2,
-        omitsize=True,
-        svgclass="qr",
-        lineclass=None,
-        title=f"Code QR de vérification de l'attestation {number}",
-    )
-
-
 def signature_lines(commune: dict) -> list[str]:
     role = commune.get("signatory_role", "").strip()
     name = commune.get("signatory_name", "").strip()
@@ -123,8 +109,9 @@ def logo_url(commune_settings) -> str | None:
     return media_url(rendition.url)
 
 
-def certificate_context(certificate) -> dict:
-    """One certificate's page: its frozen content plus number, dates and QR code."""
+def certificate_context(certificate, qr_index: int | None = None) -> dict:
+    """One certificate's page: its frozen content plus number, dates and QR code (or
+    the placeholder `qr_index` where a worker process draws it)."""
     url = verification_url(certificate)
     content = certificate.content
     issued = timezone.localtime(certificate.issued_at)
@@ -133,7 +120,11 @@ def certificate_context(certificate) -> dict:
         "c": content,
         "issued_on": date_format(issued, "j F Y"),
         "verification_url": url,
-        "qr": mark_safe(qr_svg(url, certificate.number)),  # noqa: S308 - segno's SVG
+        "qr": mark_safe(  # noqa: S308 - segno's SVG, or our own placeholder
+            pdfworker.qr_svg(url, certificate.number)
+            if qr_index is None
+            else pdfworker.qr_placeholder(qr_index)
+        ),
         "signature": signature_lines(content["commune"]),
     }
 
@@ -203,28 +194,36 @@ def render_pdf(
             progress(len(certificates))
         return result
     chunks = list(_chunks(certificates, chunk_size))
-    htmls = (
-        render_html(
-            [certificate_context(item) for item in chunk],
-            title=title,
-            commune_settings=commune_settings,
-            logo=logo,
-        )
-        for chunk in chunks
-    )
     workers = (
         workers
         or getattr(settings, "CERTIFICATE_RENDER_WORKERS", 0)
         or os.cpu_count()
         or 1
     )
-    if workers > 1:
+    parallel = workers > 1
+    # Built lazily, chunk by chunk, while the workers lay out the first ones.
+    jobs = (
+        (
+            render_html(
+                [
+                    certificate_context(item, index if parallel else None)
+                    for index, item in enumerate(chunk)
+                ],
+                title=title,
+                commune_settings=commune_settings,
+                logo=logo,
+            ),
+            [(verification_url(item), item.number) for item in chunk],
+        )
+        for chunk in chunks
+    )
+    if parallel:
         parts = _render_in_workers(
-            htmls, chunks, logo, min(workers, len(chunks)), progress
+            jobs, chunks, logo, min(workers, len(chunks)), progress
         )
     else:
         parts, done = [], 0
-        for html, chunk in zip(htmls, chunks, strict=True):
+        for (html, _codes), chunk in zip(jobs, chunks, strict=True):
             parts.append(html_to_pdf(html, {}))
             done += len(chunk)
             if progress is not None:
@@ -232,22 +231,22 @@ def render_pdf(
     return join_pdfs(parts, title=title, target=target)
 
 
-def _render_in_workers(htmls, chunks, logo, workers, progress) -> list[bytes]:
+def _render_in_workers(jobs, chunks, logo, workers, progress) -> list[bytes]:
     shared = resources()
     if logo:
         shared.fetcher.fetch(logo)  # read it here, hand it over as bytes
     files = shared.fetcher.preloaded()
     css_url = static_url(STYLESHEET)
     # "spawn": a fresh interpreter, never a fork of a process holding database
-    # connections and GLib state; the worker imports WeasyPrint only.
+    # connections and GLib state; the worker imports WeasyPrint and segno only.
     context = multiprocessing.get_context("spawn")
     parts: list[bytes | None] = [None] * len(chunks)
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {}
-        for index, html in enumerate(htmls):
+        for index, (html, codes) in enumerate(jobs):
             future = pool.submit(
-                pdfworker.render_chunk, html, shared.css, css_url, files, {}
+                pdfworker.render_chunk, html, codes, shared.css, css_url, files, {}
             )
             futures[future] = index
         for future in as_completed(futures):
@@ -269,7 +268,6 @@ def join_pdfs(parts: Sequence[bytes], *, title: str, target=None):
         writer.append(io.BytesIO(part))
     writer.add_metadata({"/Title": title})
     writer.root_object[NameObject("/Lang")] = TextStringObject("fr")
-    writer.compress_identical_objects()
     if target is None:
         output = io.BytesIO()
         writer.write(output)
