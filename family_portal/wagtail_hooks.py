@@ -15,6 +15,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.search import SearchArea
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
+from activities.pricing.formatting import format_money
 from qf_connector.wagtail_hooks import ApiCallLogAdmin
 
 from .backoffice import urls as backoffice_urls
@@ -33,6 +34,7 @@ from .backoffice.admin_views import (
     ListAndInspectOnly,
     PeriodFilter,
     SchoolFilter,
+    yes_no,
 )
 from .backoffice.panels import FamilyServicePanel
 from .backoffice.permissions import (
@@ -66,7 +68,7 @@ class FamilyAdmin(ModelAdmin):
         "guardian_names",
         "children_count",
         "current_qf",
-        "qf_refresh_consent",
+        "consent",
     )
     list_filter = ("qf_refresh_consent", "residence_override", "city")
     search_fields = (
@@ -123,6 +125,10 @@ class FamilyAdmin(ModelAdmin):
     def current_qf(self, family):
         return family.qf_value
 
+    @display(description="Mise à jour annuelle", ordering="qf_refresh_consent")
+    def consent(self, family):
+        return yes_no(family.qf_refresh_consent)
+
 
 class GuardianAdmin(ModelAdmin):
     """Edited from the family's page; not in the menu."""
@@ -131,9 +137,13 @@ class GuardianAdmin(ModelAdmin):
     add_to_admin_menu = False
     index_view_class = ExportIndexView
     create_view_class = FamilyMemberCreateView
-    list_display = ("__str__", "family", "email", "phone", "is_allocataire")
+    list_display = ("__str__", "family", "email", "phone", "allocataire")
     search_fields = ("birth_name", "usage_name", "first_name", "email", "family__name")
     list_select_related = ("family",)
+
+    @display(description="Allocataire")
+    def allocataire(self, guardian):
+        return yes_no(guardian.is_allocataire)
 
 
 class ChildAdmin(ModelAdmin):
@@ -178,14 +188,12 @@ class EnrolmentAdmin(ModelAdmin):
     list_display = (
         "child",
         "family",
-        "activity",
-        "period",
+        "activity_and_period",
         "status",
         "price",
         "bracket",
         "qf_value",
         "qf_source",
-        "created_at",
     )
     list_filter = (
         ActivityFilter,
@@ -238,10 +246,14 @@ class EnrolmentAdmin(ModelAdmin):
     def activity(self, enrolment):
         return enrolment.period.activity.title
 
+    @display(description="Activité et période", ordering="period__activity__title")
+    def activity_and_period(self, enrolment):
+        return f"{enrolment.period.activity.title} — {enrolment.period.label}"
+
     @display(description="Tarif", ordering="amount")
     def price(self, enrolment):
         overridden = " (corrigé)" if enrolment.price_overridden else ""
-        return f"{enrolment.amount} € / {enrolment.unit}{overridden}"
+        return f"{format_money(enrolment.amount)} / {enrolment.unit}{overridden}"
 
 
 class QuotientRecordAdmin(ModelAdmin):

@@ -16,7 +16,7 @@ from activities.models import ActivityPage, ActivityPeriod
 
 from ..models import Child, Enrolment, QfDocument
 from .links import certificate_batch_url, certificate_url
-from .permissions import ADD_ENROLMENT, ADD_QUOTIENT, CHANGE_ENROLMENT, CHECK_DOCUMENT
+from .permissions import ADD_QUOTIENT, CHANGE_ENROLMENT, CHECK_DOCUMENT
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -179,36 +179,40 @@ class ListAndInspectOnly(PermissionHelper):
         return False
 
 
-def _button(url, label, classname="button button-small button-secondary", title=None):
+def yes_no(value) -> str:
+    # Django admin's boolean icons are not served here (no django.contrib.admin).
+    return "Oui" if value else "Non"
+
+
+def _button(url, label, classname="button", title=None):
     return {"url": url, "label": label, "classname": classname, "title": title or label}
 
 
 class FamilyButtonHelper(ButtonHelper):
+    """In the list: open the family's page or edit its address; the rest is there."""
+
     def get_buttons_for_obj(
         self, obj, exclude=None, classnames_add=None, classnames_exclude=None
     ):
-        buttons = super().get_buttons_for_obj(
+        exclude = exclude or []
+        if "inspect" not in exclude:
+            exclude = [*exclude, "delete"]
+        return super().get_buttons_for_obj(
             obj, exclude, classnames_add, classnames_exclude
         )
-        user = self.request.user
-        if user.has_perm(ADD_ENROLMENT):
-            buttons.append(
-                _button(
-                    reverse("family_backoffice:counter_enrol", args=[obj.pk]),
-                    "Inscrire au guichet",
-                )
-            )
-        return buttons
 
 
 class EnrolmentButtonHelper(ButtonHelper):
+    """In the list: open the enrolment; on its page: the audited actions."""
+
     def get_buttons_for_obj(
         self, obj, exclude=None, classnames_add=None, classnames_exclude=None
     ):
         buttons = super().get_buttons_for_obj(
             obj, exclude, classnames_add, classnames_exclude
         )
-        if not self.request.user.has_perm(CHANGE_ENROLMENT):
+        on_its_page = "inspect" in (exclude or [])
+        if not on_its_page or not self.request.user.has_perm(CHANGE_ENROLMENT):
             return buttons
         if obj.status == Enrolment.Status.CANCELLED:
             return buttons
@@ -231,7 +235,7 @@ class EnrolmentButtonHelper(ButtonHelper):
             _button(
                 reverse("family_backoffice:enrolment_cancel", args=[obj.pk]),
                 "Annuler",
-                "button button-small no",
+                "button no",
             ),
         ]
         return buttons
@@ -257,6 +261,7 @@ class DocumentButtonHelper(ButtonHelper):
             _button(
                 reverse("family_backoffice:document_file", args=[obj.pk]),
                 "Voir le fichier",
+                "button button-small button-secondary",
             )
         )
         return buttons

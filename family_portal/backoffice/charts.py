@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH = 560
-LABEL_WIDTH = 190
+BAR_SPACE = 320
 VALUE_WIDTH = 50
+CHARACTER_WIDTH = 7.2  # an average character at font-size 13
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
 BAR_COLOUR = "#2b6cb0"
@@ -20,7 +20,10 @@ def bar_chart_svg(
     """One bar per (label, value); bars scale to the largest value."""
     height = max(len(rows), 1) * ROW_HEIGHT + 8
     largest = max((value for _label, value in rows), default=0) or 1
-    bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    longest = max((len(str(label)) for label, _value in rows), default=0)
+    label_width = min(max(round(longest * CHARACTER_WIDTH) + 16, 80), 420)
+    width = label_width + BAR_SPACE + VALUE_WIDTH
+    bar_space = BAR_SPACE
     bars = format_html_join(
         "",
         '<g transform="translate(0,{})">'
@@ -31,15 +34,15 @@ def bar_chart_svg(
         (
             (
                 4 + index * ROW_HEIGHT,
-                LABEL_WIDTH - 8,
+                label_width - 8,
                 BAR_HEIGHT - 4,
                 label,
-                LABEL_WIDTH,
+                label_width,
                 0,
                 round(bar_space * value / largest, 1),
                 BAR_HEIGHT,
                 BAR_COLOUR,
-                LABEL_WIDTH + round(bar_space * value / largest, 1) + 6,
+                label_width + round(bar_space * value / largest, 1) + 6,
                 BAR_HEIGHT - 4,
                 value,
             )
@@ -50,9 +53,9 @@ def bar_chart_svg(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{}" height="{}" '
         'viewBox="0 0 {} {}" aria-labelledby="{}-title {}-desc" class="fp-chart">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH,
+        width,
         height,
-        WIDTH,
+        width,
         height,
         chart_id,
         chart_id,
