@@ -36,6 +36,7 @@ from harness import (
     ROOT,
     Deployment,
     Gunicorn,
+    exit_cleanly_on_sigterm,
     free_port,
     machine,
     rerun_with_postgres,
@@ -381,6 +382,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    exit_cleanly_on_sigterm()
     args.parents = max(args.parents, 3)
     if args.inner:
         print(json.dumps(run(args)))

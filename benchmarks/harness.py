@@ -32,6 +32,11 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 LOOPBACK = "127.0.0.1"
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """A terminated benchmark still stops its servers (context managers unwind)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((LOOPBACK, 0))

@@ -32,6 +32,7 @@ from harness import (
     Deployment,
     Gunicorn,
     database_vendor,
+    exit_cleanly_on_sigterm,
     fetch,
     load,
     machine,
@@ -119,13 +120,22 @@ def soak(server, args) -> dict:
         (PAGES["home"], None),
         (PAGES["activity_index"], None),
         (PAGES["activity_page"], None),
-        (PAGES["activity_page"] + "?simuler=1&qf=850&child_rank=2", None),
+        (PAGES["activity_page"] + "?simuler=1&qf=850&residence=resident&rang=2", None),
         (PAGES["activity_index"] + "?categorie=loisirs", None),
         (PAGES["activity_page"], {"Cookie": "sessionid=benchmark-unknown-session"}),
         (PAGES["home"], {"Cookie": "sessionid=benchmark-unknown-session"}),
         ("/static/css/site.css", None),
     ]
-    samples = [{"requests": 0, "workers": server.memory()}]
+
+    def sample(requests):
+        workers = server.memory()
+        return {
+            "requests": requests,
+            "rss_mib": [w["rss_mib"] for w in workers],
+            "pss_mib": [w["pss_mib"] for w in workers],
+        }
+
+    samples = [sample(0)]
     done = 0
     slice_size = max(1, args.soak // 8)
     started = time.monotonic()
@@ -145,25 +155,27 @@ def soak(server, args) -> dict:
                 warmup=0,
             )
             done += result.requests + result.errors
-        samples.append({"requests": done, "workers": server.memory()})
+        samples.append(sample(done))
     elapsed = time.monotonic() - started
-    first = {w["pid"]: w["rss_mib"] for w in samples[1]["workers"]}
-    last = {w["pid"]: w["rss_mib"] for w in samples[-1]["workers"]}
+    # Growth of each worker from the first sample after the start (caches filled).
     growth = max(
-        (last[pid] - first[pid] for pid in last if pid in first), default=float("nan")
-    )
-    peak = max(w["rss_mib"] for sample in samples for w in sample["workers"])
-    for sample in samples:
-        workers = ", ".join(
-            f"{w['rss_mib']:.0f} MiB RSS / {w['pss_mib']:.0f} MiB PSS"
-            for w in sample["workers"]
+        last - first
+        for first, last in zip(
+            samples[1]["rss_mib"], samples[-1]["rss_mib"], strict=False
         )
-        print(f"  after {sample['requests']:>6} requests: {workers}")
+    )
+    peak = max(value for one in samples for value in one["rss_mib"])
+    for one in samples:
+        workers = ", ".join(
+            f"{rss:.0f} MiB RSS / {pss:.0f} MiB PSS"
+            for rss, pss in zip(one["rss_mib"], one["pss_mib"], strict=True)
+        )
+        print(f"  after {one['requests']:>6} requests: {workers}")
     return {
         "requests": done,
         "seconds": round(elapsed, 1),
-        "rss_mib_after": [w["rss_mib"] for w in samples[-1]["workers"]],
-        "pss_mib_after": [w["pss_mib"] for w in samples[-1]["workers"]],
+        "rss_mib_after": samples[-1]["rss_mib"],
+        "pss_mib_after": samples[-1]["pss_mib"],
         "rss_peak_mib": peak,
         "rss_growth_mib": round(growth, 1),
         "samples": samples,
@@ -251,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database", choices=["both", "sqlite", "postgresql", "inner"], default="both"
     )
     args = parser.parse_args(argv)
+    exit_cleanly_on_sigterm()
     options = [
         f"--seconds={args.seconds}",
         f"--requests={args.requests}",
@@ -288,8 +301,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("\n== summary ==")
     for result in results:
-        for sample in (result.get("memory") or {}).get("samples", []):
-            sample.pop("workers", None)
         checks = verdict(result)
         result["checks"] = checks
         print(
