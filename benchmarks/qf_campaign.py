@@ -1,0 +1,198 @@
+"""Yearly QF campaign benchmark: `manage.py refresh_quotients` for N consenting families.
+
+Builds the demo commune in a throwaway SQLite database, adds N families (guardians cycled
+over the staging allocataires, each child enrolled at the canteen without QF), starts
+the fake API Particulier as its own process limited to 20 requests/s (with an optional
+latency per answer), then runs the command twice: the campaign, and a rerun that must
+ask the API nothing. Prints the figures, then one line of JSON.
+
+    .venv/bin/python benchmarks/qf_campaign.py [--families 300] [--rate 18.5] [--latency 0.05]
+
+The campaign is sequential (one lookup at a time, throttled by the QF client): its
+rate is bounded by min(client throttle, 1 / (API latency + database work)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qf_connector.fakeapi.testing import (  # noqa: E402
+    DEFAULT_TOKEN,
+    IDENTITE,
+    TEST_RECIPIENT,
+    FakeApiControl,
+    load_cases,
+    running_fake_api_process,
+)
+
+
+def allocataires() -> list[dict]:
+    """Guardian fields of the staging allocataires that answer 200 for any month."""
+    people = []
+    for case in load_cases().cases[IDENTITE]:
+        params = case.params
+        if case.status != 200 or case.month is not None:
+            continue
+        if str(params.get("codeCogInseePaysNaissance") or "99100") != "99100":
+            continue
+        if not params.get("moisDateNaissance") or not params.get(
+            "codeCogInseeCommuneNaissance"
+        ):
+            continue
+        names = list(params["prenoms"])
+        people.append(
+            {
+                "birth_name": params["nomNaissance"],
+                "first_name": names[0],
+                "second_first_name": names[1] if len(names) > 1 else "",
+                "sex": params["sexeEtatCivil"],
+                "birth_date": datetime.date(
+                    int(params["anneeDateNaissance"]),
+                    int(params["moisDateNaissance"]),
+                    int(params.get("jourDateNaissance") or 15),
+                ),
+                "birth_commune_code": params["codeCogInseeCommuneNaissance"],
+            }
+        )
+    return people
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=18.5, help="client throttle")
+    parser.add_argument("--latency", type=float, default=0.05, help="API answer, s")
+    parser.add_argument("--server-limit", type=int, default=20, help="fake API req/s")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="qf-campaign-"))
+    with running_fake_api_process(
+        rate_limit=args.server_limit, latency=args.latency, stderr=subprocess.DEVNULL
+    ) as base_url:
+        os.environ.update(
+            DJANGO_SETTINGS_MODULE="portail_site.settings",
+            DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
+            PRIVATE_MEDIA_ROOT=str(workdir / "private"),
+            MEDIA_ROOT=str(workdir / "media"),
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            API_PARTICULIER_URL=base_url,
+            API_PARTICULIER_TOKEN=DEFAULT_TOKEN,
+            API_PARTICULIER_RECIPIENT=TEST_RECIPIENT,
+        )
+        import django
+
+        django.setup()
+        from django.core import mail
+        from django.core.management import call_command
+        from django.db import connection
+        from wagtail.models import Site
+
+        from activities.demo import load_demo_activities
+        from family_portal import enrolment
+        from family_portal.models import Child, Family, Guardian, QfRefreshOutcome
+        from home.demo import load_demo
+        from home.models import CommuneSettings
+        from qf_connector.models import ApiCallLog
+
+        call_command("migrate", verbosity=0)
+        home = load_demo()
+        load_demo_activities(home)
+        commune = CommuneSettings.for_site(Site.objects.get(root_page=home))
+        canteen = home.get_descendants().get(slug="restauration-scolaire").specific
+        period = canteen.periods.get()
+        period.capacity = args.families + 10
+        period.save()
+        people = allocataires()
+        for index in range(args.families):
+            family = Family.objects.create(
+                name=f"Famille {index}", city=commune.name, qf_refresh_consent=True
+            )
+            Guardian.objects.create(
+                family=family,
+                email=f"famille{index}@example.org",
+                **people[index % len(people)],
+            )
+            child = Child.objects.create(
+                family=family,
+                first_name=f"Enfant{index}",
+                last_name="Test",
+                birth_date=datetime.date(2018, 5, 1),
+            )
+            enrolment.confirm(
+                family,
+                commune,
+                period,
+                [child],
+                enrolment.QfChoice(enrolment.Enrolment.QfSource.NONE),
+            )
+        control = FakeApiControl(base_url)
+        control.reset()
+        month = (
+            datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+        ).strftime("%Y-%m")
+
+        def run():
+            out = io.StringIO()
+            started = time.monotonic()
+            call_command(
+                "refresh_quotients",
+                month=month,
+                rate=args.rate,
+                stdout=out,
+                stderr=io.StringIO(),
+            )
+            return time.monotonic() - started, out.getvalue()
+
+        queries = 0
+
+        def count(execute, sql, params, many, context):
+            nonlocal queries
+            queries += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            elapsed, report = run()
+        server = control.stats()
+        calls = ApiCallLog.objects.count()
+        rerun_elapsed, _ = run()
+        figures = {
+            "benchmark": "qf_campaign",
+            "families": args.families,
+            "client_rate": args.rate,
+            "api_latency_s": args.latency,
+            "server_limit": args.server_limit,
+            "elapsed_s": round(elapsed, 2),
+            "families_per_s": round(args.families / elapsed, 2),
+            "api_calls": calls,
+            "http_requests": server.get("requests"),
+            "http_429": server.get("rate_limited", 0),
+            "refreshed": QfRefreshOutcome.objects.filter(status="refreshed").count(),
+            "emails": len(mail.outbox),
+            "sql_queries_per_family": round(queries / args.families, 1),
+            "rerun_elapsed_s": round(rerun_elapsed, 2),
+            "rerun_api_calls": ApiCallLog.objects.count() - calls,
+        }
+    print(report)
+    print(
+        f"{args.families} families in {elapsed:.1f} s ({figures['families_per_s']} /s), "
+        f"{figures['http_requests']} API requests, {figures['http_429']} answered 429; "
+        f"rerun: {figures['rerun_api_calls']} calls in {rerun_elapsed:.2f} s"
+    )
+    print(json.dumps(figures))
+    return 0 if figures["rerun_api_calls"] == 0 and figures["http_429"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
