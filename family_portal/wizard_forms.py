@@ -13,6 +13,15 @@ from .uploads import validate_qf_upload
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class SubmitButtonValue(forms.HiddenInput):
+    """A value sent by the submit button the parent pressed, and by nothing else: no
+    input of its own, or the browser would send its empty value beside the button's
+    (and Django keeps the last one)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+
 class ChildrenPeriodForm(PortalForm):
     """Step 1: which children, which period (with the places left)."""
 
@@ -161,7 +170,7 @@ class IdentityConsentForm(PortalForm):
             "Sinon, choisissez d'envoyer un justificatif ou le tarif par défaut."
         },
     )
-    fallback = forms.CharField(required=False, widget=forms.HiddenInput)
+    fallback = forms.CharField(required=False, widget=SubmitButtonValue)
 
     def __init__(self, *args, family, lookup, **kwargs):
         super().__init__(*args, **kwargs)

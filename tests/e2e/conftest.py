@@ -18,6 +18,14 @@ from django.core.management import call_command
 from wagtail.models import Collection, Locale, Page
 
 from home.models import HomePage
+from qf_connector.fakeapi.testing import (
+    DEFAULT_TOKEN,
+    TEST_RECIPIENT,
+    FakeApiControl,
+    fake_api_server,
+    staging_dir,
+)
+from qf_connector.services import reset_client
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("PORTAIL_CHROMIUM", "/usr/bin/chromium")
@@ -129,3 +137,31 @@ def demo_commune(wagtail_tree):
     call_command("load_demo", stdout=io.StringIO())
 
     return HomePage.objects.get()
+
+
+@pytest.fixture(scope="session")
+def fake_api_thread():
+    """The fake API Particulier, over real HTTP, in a thread of this process."""
+    if not staging_dir().is_dir():
+        message = f"the fake API's staging cases are missing ({staging_dir()})"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": set PORTAIL_SHARED_DIR.")
+        pytest.skip(message)
+    with fake_api_server() as server:
+        yield server
+
+
+@pytest.fixture
+def api_particulier(fake_api_thread, settings):
+    """The live server's QF client pointed at the fake API (its shared client rebuilt
+    from these settings, and dropped again afterwards); returns the fake's controls."""
+    control = FakeApiControl(fake_api_thread.base_url)
+    control.reset()
+    settings.API_PARTICULIER_URL = fake_api_thread.base_url
+    settings.API_PARTICULIER_TOKEN = DEFAULT_TOKEN
+    settings.API_PARTICULIER_RECIPIENT = TEST_RECIPIENT
+    settings.API_PARTICULIER_TOTAL_TIMEOUT = 5.0
+    reset_client()
+    yield control
+    reset_client()
+    control.reset()
