@@ -24,6 +24,12 @@ def qf_choice(family, source: str) -> enrolments.QfChoice:
     return enrolments.QfChoice(Enrolment.QfSource.NONE)
 
 
+def preview(family, commune, period, children, qf):
+    """The price of each child as it would be confirmed now, and the places left."""
+    _version, planned = enrolments.plan(family, commune, period, children, qf)
+    return planned, enrolments.places_left(period)
+
+
 def enrol_at_counter(family, commune, period, children, qf, *, user):
     """Enrol (or put on the waiting list) each child; returns (new, already enrolled)."""
     already = set(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities.models import BaremeBracket, BaremeColumn, normalize_number, split_words
 
+from ..enrolment import ineligibility_reason
 from ..models import QfDocument, QuotientRecord, TaxNoticeRule
 from . import counter
 from .documents import QuotientEntry
@@ -338,8 +339,6 @@ class CounterForm(forms.Form):
         self.fields["qf_source"].initial = choices[0][0]
 
     def clean(self):
-        from ..enrolment import ineligibility_reason
-
         cleaned = super().clean()
         period = cleaned.get("period")
         for child in cleaned.get("children") or []:

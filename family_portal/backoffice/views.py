@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from activities.models import ActivityPeriod, BaremeVersion
 from activities.pricing import PricingError
-from activities.pricing.formatting import format_money
+from activities.pricing.formatting import format_money, format_qf
 from home.models import CommuneSettings
 from qf_connector.errors import QuotientError
 
@@ -100,7 +100,7 @@ def document_check(request, pk):
                 )
                 messages.success(
                     request,
-                    f"Justificatif accepté : quotient de {record.value} € enregistré, "
+                    f"Justificatif accepté : quotient de {format_qf(record.value)} enregistré, "
                     f"{len(changes)} inscription(s) au tarif définitif. La famille est "
                     "prévenue par courriel.",
                 )
@@ -163,7 +163,7 @@ def quotient_add(request, family_pk):
         )
         messages.success(
             request,
-            f"Quotient de {record.value} € enregistré ; {len(changes)} inscription(s) "
+            f"Quotient de {format_qf(record.value)} enregistré ; {len(changes)} inscription(s) "
             "au tarif définitif.",
         )
         return redirect(family_url(family))
@@ -572,21 +572,20 @@ def counter_enrol(request, family_pk):
         family=family,
         periods=periods,
     )
-    planned, version, problem, places_left = None, None, "", None
+    planned, problem, places_left = None, "", None
     if request.method == "POST" and form.is_valid():
-        from .. import enrolment as enrolments
-
         period = form.cleaned_data["period"]
         children = list(form.cleaned_data["children"])
         qf = counter.qf_choice(family, form.cleaned_data["qf_source"])
-        if "confirm" in request.POST:
-            try:
+        try:
+            if "confirm" not in request.POST:
+                planned, places_left = counter.preview(
+                    family, commune, period, children, qf
+                )
+            else:
                 new, already = counter.enrol_at_counter(
                     family, commune, period, children, qf, user=request.user
                 )
-            except PricingError as error:
-                problem = str(error)
-            else:
                 for item in new:
                     messages.success(
                         request,
@@ -596,14 +595,8 @@ def counter_enrol(request, family_pk):
                 for item in already:
                     messages.info(request, f"{item.child} était déjà inscrit(e).")
                 return redirect(family_url(family))
-        else:
-            try:
-                version, planned = enrolments.plan(
-                    family, commune, period, children, qf
-                )
-            except PricingError as error:
-                problem = str(error)
-            places_left = enrolments.places_left(period)
+        except PricingError as error:
+            problem = str(error)
     return render(
         request,
         "counter.html",
@@ -613,7 +606,6 @@ def counter_enrol(request, family_pk):
             "family": family,
             "family_url": family_url(family),
             "planned": planned,
-            "version": version,
             "problem": problem,
             "places_left": places_left,
         },
