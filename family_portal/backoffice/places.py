@@ -7,11 +7,10 @@ from django.db import transaction
 
 from activities.models import ActivityPeriod
 
+from ..enrolment import QfChoice
 from ..models import AgentAction, Enrolment
 from .audit import record_action
 from .mail import send_family_mail
-
-PROVISIONAL_SOURCES = {Enrolment.QfSource.DOCUMENT, Enrolment.QfSource.UNAVAILABLE}
 
 
 class PlaceRefused(Exception):
@@ -38,9 +37,10 @@ def _taken(period) -> int:
 
 def _promote(enrolment: Enrolment, user, reason: str) -> Enrolment:
     before = enrolment.status
+    # A price still waiting for its QF stays provisional once the child has a place.
     enrolment.status = (
         Enrolment.Status.QF_PENDING
-        if enrolment.qf_source in PROVISIONAL_SOURCES
+        if QfChoice(enrolment.qf_source).provisional
         else Enrolment.Status.CONFIRMED
     )
     enrolment.save(update_fields=["status", "updated_at"])
