@@ -150,3 +150,32 @@ def test_a_lost_generation_never_brings_back_older_entries(home_page):
     first = caching.generation()
     cache.delete(caching.GENERATION_KEY)
     assert caching.generation() != first
+
+
+def test_a_signed_in_parent_reuses_the_route_and_the_fragments(client, canteen):
+    family = FamilyFactory()
+    client.force_login(family.users.get())
+    client.get(canteen.url)  # finds the route, renders the fragments
+    queries, response = QueryCount(client)("get", canteen.url)
+    assert response.status_code == 200
+    assert "Mon espace famille" in response.content.decode()
+    # Session and user, family-space link, the page, its view restrictions (two),
+    # the commune's settings: no site look-up, no walk down the tree.
+    assert queries <= 7
+
+
+def test_a_remembered_route_follows_unpublishing_and_moves(client, home_page, canteen):
+    family = FamilyFactory()
+    client.force_login(family.users.get())
+    assert client.get(canteen.url).status_code == 200
+    canteen.unpublish()
+    assert client.get(canteen.url).status_code == 404
+    canteen.save_revision().publish()
+    assert client.get(canteen.url).status_code == 200
+    old_url = canteen.url
+    canteen.move(home_page, pos="last-child")
+    canteen.refresh_from_db()
+    # Wagtail's automatic redirect answers the old address, not a stale route.
+    moved = client.get(old_url)
+    assert moved.status_code == 301 and moved["Location"] == canteen.url
+    assert client.get(canteen.url).status_code == 200
