@@ -1,14 +1,15 @@
 """Parents enrolling at once: the whole wizard against gunicorn, PostgreSQL and the fake
 API Particulier, with the API's own time measured apart.
 
-    .venv/bin/python benchmarks/enrolment.py [--parents 80] [--concurrency 8]
+    .venv/bin/python benchmarks/enrolment.py [--parents 80] [--concurrency 4] [--think 0]
 
 Runs inside the project's throwaway PostgreSQL cluster (.ci/with-postgres): a
 production-like deployment (migrate, collectstatic, load_demo), the fake API as its own
 process (``python -m qf_connector.fakeapi --port N``, no rate limit in reach, optional
 ``--api-latency``), gunicorn with 2 workers, then ``--parents`` signed-in parents,
-``--concurrency`` at a time, each enrolling two children in the demo canteen through the
-API Particulier path: children and period, QF source, consent and lookup, price,
+``--concurrency`` at a time (each spending ``--think`` seconds on every page before
+posting it; 0, the default, saturates the workers), each enrolling two children in
+the demo canteen through the API Particulier path: children and period, QF source, consent and lookup, price,
 confirmation, result. Every parent's family has the demo allocataire as guardian (the
 fake API answers QF 1200 for her), so many parents share one identity.
 
@@ -126,7 +127,8 @@ class Parent:
     """One browser: cookies by hand (the production cookies are Secure, and this
     loopback is plain HTTP), the CSRF token from each form."""
 
-    def __init__(self, base_url, scene, parent):
+    def __init__(self, base_url, scene, parent, think=0.0):
+        self.think = think
         self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
         self.cookies = {"sessionid": parent["session"]}
         self.scene = scene
@@ -150,6 +152,7 @@ class Parent:
         page = self.request(f"{step} GET", "GET", url)
         if page.status_code != 200:
             raise RuntimeError(f"{step}: GET answered {page.status_code}")
+        time.sleep(self.think)  # reading the page, filling the form
         token = CSRF_FIELD.search(page.text)
         data = {
             "csrfmiddlewaretoken": token.group(1) if token else "",
@@ -255,7 +258,7 @@ def run(args) -> dict:
         )
         try:
             with Gunicorn(deployment, workers=args.workers) as server:
-                results = journeys(server.base_url, scene, args)
+                results = journeys(server, scene, args)
                 memory = server.memory()
         finally:
             fake_api.terminate()
@@ -264,12 +267,12 @@ def run(args) -> dict:
     return summarise(results, durations, scene, memory, args)
 
 
-def journeys(base_url, scene, args):
+def journeys(server, scene, args):
     lock = threading.Lock()
     results = []
 
     def journey(parent):
-        browser = Parent(base_url, scene, parent)
+        browser = Parent(server.base_url, scene, parent, think=args.think)
         try:
             enrolled = browser.enrol()
             error = None
@@ -289,11 +292,18 @@ def journeys(base_url, scene, args):
     for parent in scene["parents"][:2]:
         journey(parent)
     results.clear()
+    cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         list(pool.map(journey, scene["parents"][2:]))
     elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "journeys": results}
+    cpu = server.cpu_seconds() - cpu_before
+    requests = sum(len(result["timings"]) for result in results)
+    return {
+        "elapsed": elapsed,
+        "journeys": results,
+        "worker_cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 1),
+    }
 
 
 def summarise(results, durations, scene, memory, args) -> dict:
@@ -334,6 +344,10 @@ def summarise(results, durations, scene, memory, args) -> dict:
         f"({len(done) / elapsed:.1f} parents/s)"
     )
     print(
+        f"workers' CPU: {results['worker_cpu_ms_per_request']} ms per wizard request "
+        "on average (the service time, whatever else runs on the machine)"
+    )
+    print(
         f"API Particulier calls (ApiCallLog.duration_ms): p50 "
         f"{percentile(api, 0.5):.0f} ms, p95 {percentile(api, 0.95):.0f} ms"
     )
@@ -358,6 +372,8 @@ def summarise(results, durations, scene, memory, args) -> dict:
         "parents": len(journeys),
         "concurrency": args.concurrency,
         "fake_api_latency_s": args.api_latency,
+        "think_s": args.think,
+        "worker_cpu_ms_per_request": results["worker_cpu_ms_per_request"],
         "seconds": round(elapsed, 2),
         "completed_parents": len(done),
         "errors": len(errors),
@@ -375,7 +391,13 @@ def summarise(results, durations, scene, memory, args) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parents", type=int, default=80)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each parent spends on a page before posting it (0: saturation)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--api-latency", type=float, default=0.0, help="seconds the fake API adds"
@@ -394,6 +416,7 @@ def main(argv=None) -> int:
             f"--concurrency={args.concurrency}",
             f"--workers={args.workers}",
             f"--api-latency={args.api_latency}",
+            f"--think={args.think}",
             "--inner",
         ],
     )
