@@ -45,8 +45,9 @@ class QfChoice:
 
     @property
     def provisional(self):
-        """The price waits for an agent (a document) or for the API to answer again."""
-        return self.source in {
+        """The price waits for an agent (a document) or for the API to answer again;
+        once its QF is known, even the document path is final."""
+        return self.quotient is None and self.source in {
             Enrolment.QfSource.DOCUMENT,
             Enrolment.QfSource.UNAVAILABLE,
         }
@@ -294,6 +295,8 @@ def reprice(
             return None
         enrolment.save()
         version.mark_used()
+        # A certificate is replaced, never edited, when the tariff changes.
+        transaction.on_commit(lambda: _replace_certificate(enrolment, user))
         return EnrolmentPriceChange.objects.create(
             enrolment=enrolment,
             kind=kind,
@@ -304,17 +307,23 @@ def reprice(
         )
 
 
+def _replace_certificate(enrolment: Enrolment, user) -> None:
+    from .certificates.services import replace_outdated
+
+    replace_outdated(enrolment, user=user)
+
+
 def reprice_family_pending(
     family: Family, commune, quotient: QuotientRecord, user=None
 ):
     """A final QF arrived (API retry, document checked): settle the family's provisional
     enrolments with it. Returns the audit rows."""
-    qf = QfChoice(
-        Enrolment.QfSource.API
-        if quotient.source == QuotientRecord.Source.API
-        else Enrolment.QfSource.DOCUMENT,
-        quotient,
-    )
+    source = {
+        QuotientRecord.Source.API: Enrolment.QfSource.API,
+        QuotientRecord.Source.DOCUMENT: Enrolment.QfSource.DOCUMENT,
+    }.get(quotient.source, Enrolment.QfSource.RECORD)
+    # With its QF known, even the document path is final (QfChoice.provisional).
+    qf = QfChoice(source, quotient)
     changes = []
     for pending in family.enrolments.filter(status=Enrolment.Status.QF_PENDING):
         change = reprice(

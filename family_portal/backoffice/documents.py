@@ -15,7 +15,6 @@ from django.utils import timezone
 from .. import enrolment as enrolments
 from ..models import (
     AgentAction,
-    Enrolment,
     EnrolmentPriceChange,
     QfDocument,
     QuotientRecord,
@@ -43,29 +42,6 @@ class QuotientEntry:
     flags: list[str] = field(default_factory=list)
     valid_from: datetime.date | None = None
     valid_until: datetime.date | None = None
-
-
-def settle_pending(family, commune, record: QuotientRecord, *, user):
-    """Give the family's provisional enrolments their final price with `record`.
-
-    Like enrolment.reprice_family_pending, except for the QF source: that function
-    prices a non-API record as QfSource.DOCUMENT, which is provisional, so the
-    enrolments would stay "QF à vérifier". A checked or entered QF is final: RECORD.
-    """
-    qf = enrolments.QfChoice(Enrolment.QfSource.RECORD, record)
-    changes = []
-    for pending in family.enrolments.filter(status=Enrolment.Status.QF_PENDING):
-        change = enrolments.reprice(
-            pending,
-            commune,
-            qf,
-            kind=EnrolmentPriceChange.Kind.QF_ARRIVED,
-            reason=f"Quotient familial {record} enregistré : tarif définitif.",
-            user=user,
-        )
-        if change is not None:
-            changes.append(change)
-    return changes
 
 
 def record_quotient(
@@ -102,7 +78,7 @@ def record_quotient(
             valid_from=valid_from,
             valid_until=entry.valid_until or QuotientRecord.school_year_end(valid_from),
         )
-        changes = settle_pending(family, commune, record, user=user)
+        changes = enrolments.reprice_family_pending(family, commune, record, user=user)
         record_action(
             kind,
             user,

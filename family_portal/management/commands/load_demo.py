@@ -6,6 +6,7 @@ from django.db import transaction
 from wagtail.models import Site
 
 from activities.demo import load_demo_activities
+from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
@@ -21,6 +22,7 @@ class Command(BaseCommand):
                 load_demo_activities(home)
                 commune = CommuneSettings.for_site(Site.objects.get(root_page=home))
                 load_demo_family(commune)
+                load_backoffice_demo(commune)
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
