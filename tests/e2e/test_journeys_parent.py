@@ -131,7 +131,9 @@ def test_a_parent_on_a_phone_enrols_two_children_with_the_qf_from_the_api(
         text = section.inner_text()
         assert "Inscrit" in text and price in text, text
 
-    enrolments = Enrolment.objects.select_related("child")
+    enrolments = Enrolment.objects.filter(family__name="Famille Giraud").select_related(
+        "child"
+    )
     assert {e.child.first_name: e.status for e in enrolments} == {
         "Sarah": Enrolment.Status.CONFIRMED,
         "Léa": Enrolment.Status.CONFIRMED,
@@ -200,10 +202,10 @@ def test_a_parent_unknown_to_the_caf_sends_a_document_instead(
 
     text = page.get_by_role("main").inner_text()
     assert "(provisoire)" in text
-    document = QfDocument.objects.get()
+    document = QfDocument.objects.get(family__name="Famille Giraud")
     assert document.status == QfDocument.Status.PENDING
     assert document.content_type == "application/pdf"
     assert document.file.read() == SMALL_PDF
-    enrolment = Enrolment.objects.get()
+    enrolment = Enrolment.objects.get(family__name="Famille Giraud")
     assert enrolment.status == Enrolment.Status.QF_PENDING
     assert enrolment.qf_source == Enrolment.QfSource.DOCUMENT
