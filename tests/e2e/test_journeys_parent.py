@@ -45,7 +45,7 @@ def expect_step(page, title):
 
 
 def continue_(page):
-    click_and_wait(page, page.get_by_role("button", name="Continuer"))
+    click_and_wait(page, page.get_by_role("button", name="Continuer", exact=True))
 
 
 def open_activity(page, live_server, title):
