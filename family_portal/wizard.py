@@ -242,8 +242,21 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         return enrolment.QfChoice(Enrolment.QfSource.NONE)
 
     def selection(self):
-        data = self.get_cleaned_data_for_step(STEP_CHILDREN) or {}
-        return data.get("children") or [], data.get("period")
+        # Validated once per request: the GET of a price step checks it, then shows it.
+        if not hasattr(self, "_selection"):
+            data = self.get_cleaned_data_for_step(STEP_CHILDREN) or {}
+            self._selection = (data.get("children") or [], data.get("period"))
+        return self._selection
+
+    def get(self, request, *args, **kwargs):
+        # The price or the confirmation opened directly (a bookmark, a typed address,
+        # an expired session) has no children and period to price: start again.
+        if (
+            kwargs.get("step") in {STEP_PRICE, STEP_CONFIRM}
+            and self.selection()[1] is None
+        ):
+            return redirect(self.get_step_url(STEP_CHILDREN))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
