@@ -33,6 +33,7 @@ from .backoffice.admin_views import (
     FamilyMemberCreateView,
     ListAndInspectOnly,
     PeriodFilter,
+    PermittedHistoryView,
     SchoolFilter,
     yes_no,
 )
@@ -55,6 +56,7 @@ from .models import (
 
 class FamilyAdmin(ModelAdmin):
     model = Family
+    history_view_class = PermittedHistoryView
     menu_label = "Familles"
     menu_icon = "group"
     index_view_class = ExportIndexView
@@ -134,6 +136,7 @@ class GuardianAdmin(ModelAdmin):
     """Edited from the family's page; not in the menu."""
 
     model = Guardian
+    history_view_class = PermittedHistoryView
     add_to_admin_menu = False
     index_view_class = ExportIndexView
     create_view_class = FamilyMemberCreateView
@@ -148,6 +151,7 @@ class GuardianAdmin(ModelAdmin):
 
 class ChildAdmin(ModelAdmin):
     model = Child
+    history_view_class = PermittedHistoryView
     menu_label = "Enfants"
     menu_icon = "user"
     index_view_class = ExportIndexView
@@ -177,6 +181,7 @@ class ChildAdmin(ModelAdmin):
 
 class EnrolmentAdmin(ModelAdmin):
     model = Enrolment
+    history_view_class = PermittedHistoryView
     menu_label = "Inscriptions"
     menu_icon = "list-ul"
     index_view_class = ExportIndexView
@@ -258,6 +263,7 @@ class EnrolmentAdmin(ModelAdmin):
 
 class QuotientRecordAdmin(ModelAdmin):
     model = QuotientRecord
+    history_view_class = PermittedHistoryView
     menu_label = "Quotients familiaux"
     menu_icon = "calculator"
     index_view_class = ExportIndexView
@@ -299,6 +305,7 @@ class QuotientRecordAdmin(ModelAdmin):
 
 class QfDocumentAdmin(ModelAdmin):
     model = QfDocument
+    history_view_class = PermittedHistoryView
     menu_label = "Justificatifs à vérifier"
     menu_icon = "doc-full"
     index_view_class = ExportIndexView
@@ -332,6 +339,7 @@ class QfDocumentAdmin(ModelAdmin):
 
 class AgentActionAdmin(ModelAdmin):
     model = AgentAction
+    history_view_class = PermittedHistoryView
     menu_label = "Journal des actions"
     menu_icon = "history"
     index_view_class = ExportIndexView
@@ -359,6 +367,7 @@ class ApiCallLogScreen(ApiCallLogAdmin):
     """qf_connector's read-only call log, in this group."""
 
     menu_label = "Journal API Particulier"
+    history_view_class = PermittedHistoryView
 
 
 class AgentMenuItem(MenuItem):

@@ -10,7 +10,7 @@ from django.contrib.admin import SimpleListFilter
 from django.urls import reverse
 from django.utils import timezone
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
-from wagtail_modeladmin.views import CreateView, IndexView, InspectView
+from wagtail_modeladmin.views import CreateView, HistoryView, IndexView, InspectView
 
 from activities.models import ActivityPage, ActivityPeriod
 
@@ -177,6 +177,15 @@ class ListAndInspectOnly(PermissionHelper):
 
     def user_can_delete_obj(self, user, obj):
         return False
+
+
+class PermittedHistoryView(HistoryView):
+    """wagtail-modeladmin's history view checks no permission at all: any admin user
+    (an editor) could read a family's, a child's or a document's history page, which
+    names them. Only those who may list the rows may see it."""
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_list(user)
 
 
 def yes_no(value) -> str:
