@@ -1,0 +1,528 @@
+"""Who may open what: every family-space, certificate and back-office URL, requested as
+an anonymous visitor, as another family's parent, as an editor and as an agent.
+
+The URLs are read from the URL resolver (the family space, the certificates, the
+back-office views and every wagtail-modeladmin screen of the family service, the
+barèmes and the family service's settings), so a URL added later is requested too:
+if its arguments cannot be filled in from the scene below, `test_every_url_is_covered`
+fails and names it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from wagtail.models import Site
+
+from family_portal import enrolment as enrolments
+from family_portal.certificates import services as certificates
+from family_portal.models import (
+    AgentAction,
+    Certificate,
+    CertificateBatch,
+    Child,
+    Enrolment,
+    FamilyServiceSettings,
+    Guardian,
+    QfDocument,
+    QuotientRecord,
+)
+from family_portal.wizard import EnrolmentWizard
+from home.models import CommuneSettings
+from qf_connector.models import ApiCallLog
+from tests.factories import UserFactory
+from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures
+    PDF,
+    agent_fixture,
+    editor_fixture,
+    groups_fixture,
+)
+from tests.family_portal.conftest import canteen  # noqa: F401 - fixture
+from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
+
+pytestmark = pytest.mark.django_db
+
+# The owner's data: none of these may reach anyone but the owner and the agents.
+OWNER_MARKERS = [
+    "Quiroga",
+    "Aurélie",
+    "Mathurin",
+    "Philibertine",
+    "Glycines",
+    "avis-quiroga.pdf",
+]
+
+# Which URLs belong to the family service.
+NAMESPACES = {"family_portal", "certificates", "family_backoffice"}
+MODELADMIN_NAME = re.compile(r"^(family_portal|qf_connector)_(\w+?)_modeladmin_(\w+)$")
+OTHER_NAMESPACES = {"wagtailsnippets_activities_bareme"}
+SETTINGS_MODELS = {("family_portal", "familyservicesettings")}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # "namespace:name"
+    path: str
+    admin: bool  # under the Wagtail admin (its own sign-in page)
+    owner_object: bool  # names one of the owner's objects
+
+    @property
+    def staff(self) -> bool:
+        """For the town hall's staff: the admin, and the agents' certificate pages."""
+        return self.admin or (
+            self.name.startswith("certificates:") and self.name != "certificates:verify"
+        )
+
+
+def walk(patterns, namespace=None, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or None
+            if namespace and inner:
+                inner = f"{namespace}:{inner}"
+            yield from walk(
+                pattern.url_patterns, inner or namespace, prefix + str(pattern.pattern)
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, prefix + str(pattern.pattern), pattern
+
+
+def family_service_patterns():
+    """(name, route, parameter names) of every URL of the family service."""
+    found = {}
+    for name, route, pattern in walk(get_resolver().url_patterns):
+        namespace = name.rpartition(":")[0]
+        module = getattr(pattern.callback, "__module__", "") or ""
+        if (
+            namespace in NAMESPACES
+            or namespace in OTHER_NAMESPACES
+            or MODELADMIN_NAME.match(name)
+            or module.startswith(("family_portal", "qf_connector"))
+            or name == "wagtailsettings:edit"
+        ):
+            params = tuple(pattern.pattern.regex.groupindex)
+            found.setdefault((name, params), route)
+    return found
+
+
+# -- the scene ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scene(canteen, groups):  # noqa: F811 - fixture imported above
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    owner = UserFactory(username="quiroga", email="aurelie@quiroga.example.org")
+    family = FamilyFactory(
+        name="Famille Quiroga", street="7 impasse des Glycines", users=[owner]
+    )
+    guardian = GuardianFactory(
+        family=family, birth_name="Quiroga", first_name="Aurélie"
+    )
+    child = ChildFactory(family=family, first_name="Mathurin", last_name="Quiroga")
+    sister = ChildFactory(family=family, first_name="Philibertine", last_name="Quiroga")
+    today = timezone.localdate()
+    record = QuotientRecord.objects.create(
+        family=family,
+        value=Decimal("1200"),
+        provider="CNAF",
+        source=QuotientRecord.Source.API,
+        month=today.replace(day=1),
+        valid_from=today,
+        valid_until=QuotientRecord.school_year_end(today),
+    )
+    period = canteen.periods.get()
+    [enrolment] = enrolments.confirm(
+        family,
+        commune,
+        period,
+        [child],
+        enrolments.QfChoice(Enrolment.QfSource.RECORD, record),
+    )
+    certificate = certificates.current_certificate(enrolment)
+    period.capacity = 1
+    period.save()
+    [waiting] = enrolments.confirm(
+        family, commune, period, [sister], enrolments.QfChoice(Enrolment.QfSource.NONE)
+    )
+    assert waiting.status == Enrolment.Status.WAITING
+    document = QfDocument.objects.create(
+        family=family,
+        kind=QfDocument.Kind.TAX_NOTICE,
+        file=ContentFile(PDF, name="avis-quiroga.pdf"),
+        original_name="avis-quiroga.pdf",
+        content_type="application/pdf",
+        uploaded_by=owner,
+    )
+    action = AgentAction.objects.create(
+        kind=AgentAction.Kind.QF_RECORDED, family=family, reason="Quiroga au guichet"
+    )
+    log = ApiCallLog.objects.create(
+        family_id=family.pk,
+        endpoint="/v3/dss/quotient_familial/identite",
+        started_at=timezone.now(),
+        duration_ms=12,
+        http_status=200,
+    )
+    batch = CertificateBatch.objects.create(
+        activity=canteen,
+        period=period,
+        status=CertificateBatch.Status.DONE,
+        total=1,
+        done=1,
+        file=ContentFile(PDF, name="lot.pdf"),
+    )
+    FamilyServiceSettings.for_site(commune.site)
+
+    other_parent = UserFactory(username="roux", email="roux@example.org")
+    other = FamilyFactory(name="Famille Roux", users=[other_parent])
+    GuardianFactory(family=other, birth_name="Roux", first_name="Paul")
+    ChildFactory(family=other, first_name="Jules", last_name="Roux")
+    return {
+        "owner": owner,
+        "other_parent": other_parent,
+        "family": family,
+        "guardian": guardian,
+        "child": child,
+        "record": record,
+        "enrolment": enrolment,
+        "waiting": waiting,
+        "certificate": certificate,
+        "document": document,
+        "action": action,
+        "log": log,
+        "batch": batch,
+        "period": period,
+        "activity": canteen,
+        "bareme": canteen.bareme_links.get().bareme,
+        "site": commune.site,
+    }
+
+
+MODELADMIN_OBJECTS = {
+    "family": "family",
+    "guardian": "guardian",
+    "child": "child",
+    "enrolment": "enrolment",
+    "qfdocument": "document",
+    "quotientrecord": "record",
+    "agentaction": "action",
+    "apicalllog": "log",
+}
+# Back-office and certificate URLs with a `pk` (or alike): which object of the scene.
+OBJECT_OF = {
+    "family_backoffice:document_check": "document",
+    "family_backoffice:document_file": "document",
+    "family_backoffice:family_refresh": "family",
+    "family_backoffice:quotient_add": "family",
+    "family_backoffice:counter_enrol": "family",
+    "family_backoffice:period_detail": "period",
+    "family_backoffice:period_reprice": "period",
+    "family_backoffice:enrolment_reprice": "enrolment",
+    "family_backoffice:enrolment_override": "enrolment",
+    "family_backoffice:enrolment_cancel": "enrolment",
+    "family_backoffice:enrolment_promote": "waiting",
+    "family_portal:guardian_edit": "guardian",
+    "family_portal:child_edit": "child",
+    "certificates:agent_certificate": "enrolment",
+    "certificates:batch_detail": "batch",
+    "certificates:batch_status": "batch",
+    "certificates:batch_file": "batch",
+    "wagtailsnippets_activities_bareme:edit": "bareme",
+    "wagtailsnippets_activities_bareme:delete": "bareme",
+    "wagtailsnippets_activities_bareme:usage": "bareme",
+    "wagtailsnippets_activities_bareme:history": "bareme",
+    "wagtailsnippets_activities_bareme:history_results": "bareme",
+    "wagtailsnippets_activities_bareme:export": "bareme",
+}
+
+
+def fill(name, params, scene):
+    """The URLs of (name, params) for this scene (several for the wizard's steps), or
+    None when the arguments are unknown."""
+    model_admin = MODELADMIN_NAME.match(name)
+    kwargs = {}
+    for param in params:
+        if param == "instance_pk" and model_admin:
+            key = MODELADMIN_OBJECTS.get(model_admin.group(2))
+            if key is None:
+                return None
+            kwargs[param] = scene[key].pk
+        elif param in {"pk", "family_pk", "enrolment_id"} and name in OBJECT_OF:
+            kwargs[param] = scene[OBJECT_OF[name]].pk
+        elif param == "activity_id":
+            kwargs[param] = scene["activity"].pk
+        elif param == "reference":
+            kwargs[param] = scene["enrolment"].reference
+        elif param in {"number", "token"}:
+            kwargs[param] = getattr(scene["certificate"], param)
+        elif param == "step":
+            kwargs[param] = None  # below: one URL per step
+        elif name == "wagtailsettings:edit" and param in {"app_name", "model_name"}:
+            kwargs["app_name"], kwargs["model_name"] = next(iter(SETTINGS_MODELS))
+        elif name == "wagtailsettings:edit" and param == "pk":
+            kwargs[param] = scene["site"].pk
+        else:
+            return None
+    if name == "wagtailsettings:edit" and "pk" not in kwargs:
+        return []  # the site-less form of the URL redirects to the site's
+    if "step" in kwargs:
+        steps = [step for step, _ in EnrolmentWizard.form_list] + ["termine"]
+        return [reverse(name, kwargs={**kwargs, "step": step}) for step in steps]
+    url = reverse(name, kwargs=kwargs)
+    if name == "family_portal:enrolment_result":
+        url += f"?i={scene['enrolment'].reference}&i={scene['waiting'].reference}"
+    return [url]
+
+
+def targets(scene):
+    found, unknown = [], []
+    for (name, params), route in sorted(family_service_patterns().items()):
+        urls = fill(name, params, scene)
+        if urls is None:
+            unknown.append(f"{name} ({route})")
+            continue
+        owner_object = bool(
+            set(params) - {"activity_id", "step"}
+        ) and not name.startswith(("wagtailsnippets_", "wagtailsettings:"))
+        for url in urls:
+            found.append(
+                Target(name, url, url.startswith("/admin/"), owner_object=owner_object)
+            )
+    return found, unknown
+
+
+def leaks(response) -> list[str]:
+    body = b"".join(response) if response.streaming else response.content
+    text = body.decode("utf-8", "replace")
+    return [marker for marker in OWNER_MARKERS if marker in text]
+
+
+def owner_state():
+    """What a refused request must leave as it was."""
+    return {
+        "enrolments": sorted(
+            Enrolment.objects.values_list("pk", "status", "amount", "price_overridden")
+        ),
+        "documents": sorted(QfDocument.objects.values_list("pk", "status")),
+        "quotients": QuotientRecord.objects.count(),
+        "certificates": sorted(Certificate.objects.values_list("pk", "status")),
+        "actions": AgentAction.objects.count(),
+        "guardians": sorted(
+            Guardian.objects.values_list("pk", "family_id", "birth_name", "first_name")
+        ),
+        "children": sorted(
+            Child.objects.values_list("pk", "family_id", "first_name", "school")
+        ),
+        "batches": CertificateBatch.objects.count(),
+    }
+
+
+# Sent with every POST of a refused user: enough for most forms to be valid.
+POST_DATA = {
+    "reason": "matrice",
+    "action": "reject",
+    "amount": "1",
+    "method": "value",
+    "value": "100",
+    "provider": "CNAF",
+    "month": timezone.localdate().strftime("%m/%Y"),
+    "first_name": "Intrus",
+    "last_name": "Intrus",
+    "birth_name": "Intrus",
+    "name": "Famille Intruse",
+    "confirm": "1",
+    "accept": "on",
+}
+
+
+# Refused: sent away (to the admin's home or sign-in page), forbidden, or not found.
+REFUSED = (302, 403, 404)
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+def test_every_url_is_covered(scene):
+    found, unknown = targets(scene)
+    assert not unknown, (
+        "URLs of the family service this matrix cannot fill in (add their object to "
+        "OBJECT_OF or MODELADMIN_OBJECTS): " + ", ".join(unknown)
+    )
+    names = {target.name for target in found}
+    # The discovery finds what exists today (a guard against an empty matrix).
+    for expected in [
+        "family_portal:dashboard",
+        "family_portal:enrol_step",
+        "family_portal:certificate",
+        "certificates:verify",
+        "certificates:batch_file",
+        "family_backoffice:document_check",
+        "family_backoffice:counter_enrol",
+        "family_portal_family_modeladmin_inspect",
+        "family_portal_enrolment_modeladmin_index",
+        "qf_connector_apicalllog_modeladmin_index",
+        "wagtailsettings:edit",
+    ]:
+        assert expected in names, expected
+    steps = [t.path for t in found if t.name == "family_portal:enrol_step"]
+    assert len(steps) == len(EnrolmentWizard.form_list) + 1
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, scene):
+    found, _ = targets(scene)
+    for target in found:
+        response = client.get(target.path)
+        assert not leaks(response), target
+        if target.name == "certificates:verify":
+            assert response.status_code == 200  # public, and says nothing of the family
+            continue
+        assert response.status_code == 302, target
+        login = "/admin/login/" if target.staff else "/compte/login/"
+        assert response["Location"].startswith(login), (target, response["Location"])
+
+
+def test_another_parent_gets_nothing_of_the_family(client, scene):
+    client.force_login(scene["other_parent"])
+    before = owner_state()
+    found, _ = targets(scene)
+    for target in found:
+        response = client.get(target.path)
+        assert not leaks(response), (target, leaks(response))
+        if target.staff:
+            assert response.status_code in REFUSED, target
+            if response.status_code == 302:
+                assert "/admin/login/" in response["Location"], target
+        elif target.owner_object and target.name != "certificates:verify":
+            assert response.status_code in (403, 404), target
+        else:
+            assert response.status_code in (200, 302), target
+        response = client.post(target.path, POST_DATA)
+        assert not leaks(response), (target, leaks(response))
+        assert owner_state() == before, target
+
+
+def test_an_editor_sees_no_family_data(client, editor, scene):
+    client.force_login(editor)
+    before = owner_state()
+    found, _ = targets(scene)
+    for target in found:
+        response = client.get(target.path)
+        assert not leaks(response), (target, leaks(response))
+        if target.name == "certificates:verify":
+            continue
+        if target.name == "family_portal:family_create":
+            assert response.status_code == 200  # an empty form
+            continue
+        if target.name.startswith("family_portal:"):
+            # Not a parent: the family space asks to create a family first.
+            assert response.status_code == 302, target
+            assert response["Location"] == reverse("family_portal:family_create")
+            continue
+        assert response.status_code in REFUSED, target
+        if response.status_code == 302:
+            assert response["Location"].startswith("/admin/"), target
+        response = client.post(target.path, POST_DATA)
+        assert not leaks(response), (target, leaks(response))
+        assert owner_state() == before, target
+
+
+def test_an_editor_has_no_family_menu_panel_or_search(client, editor, agent, scene):
+    client.force_login(editor)
+    home = client.get("/admin/")
+    assert home.status_code == 200
+    assert "Portail Famille" not in home.content.decode()
+    assert "/admin/family_portal/" not in home.content.decode()
+    for query in ("Quiroga", "Mathurin", "Glycines"):
+        response = client.get(reverse("wagtailadmin_pages:search"), {"q": query})
+        assert response.status_code == 200
+        body = response.content.decode().replace(query, "")
+        assert not [marker for marker in OWNER_MARKERS if marker in body], query
+        assert "/admin/family_portal/" not in body
+
+    # For comparison: the agent has the menu; a superuser (who may search pages too)
+    # gets the families' search area.
+    client.force_login(agent)
+    home = client.get("/admin/").content.decode()
+    assert "Portail Famille" in home
+    client.force_login(UserFactory(username="admin", is_superuser=True, is_staff=True))
+    response = client.get(reverse("wagtailadmin_pages:search"), {"q": "Quiroga"})
+    assert "/admin/family_portal/family/" in response.content.decode()
+
+
+def agent_may(target, agent, scene):
+    """Whether the agent is meant to open this URL: the family service's own views,
+    and the modeladmin screens its permission helper allows."""
+    if target.name in AGENT_NOT_MEANT:
+        return False
+    model_admin = MODELADMIN_NAME.match(target.name)
+    if not model_admin:
+        return True
+    from wagtail_modeladmin.options import ModelAdmin
+
+    app, model, view = model_admin.groups()
+    admin_class = next(
+        instance
+        for instance in _registered_model_admins()
+        if instance.model._meta.app_label == app
+        and instance.model._meta.model_name == model
+    )
+    helper = admin_class.permission_helper
+    obj_key = MODELADMIN_OBJECTS[model]
+    obj = scene[obj_key]
+    assert isinstance(admin_class, ModelAdmin)
+    return {
+        "index": lambda: helper.user_can_list(agent),
+        "create": lambda: helper.user_can_create(agent),
+        "edit": lambda: helper.user_can_edit_obj(agent, obj),
+        "delete": lambda: helper.user_can_delete_obj(agent, obj),
+        "inspect": lambda: helper.user_can_inspect_obj(agent, obj),
+        "history": lambda: helper.user_can_list(agent),
+    }[view]()
+
+
+def _registered_model_admins():
+    from family_portal.wagtail_hooks import FamilyPortalGroup, GuardianAdmin
+
+    group = FamilyPortalGroup()
+    return [*group.modeladmin_instances, GuardianAdmin()]
+
+
+# Not for agents: barèmes are corrected by a new version, never deleted.
+AGENT_NOT_MEANT = {"wagtailsnippets_activities_bareme:delete"}
+
+# Screens an agent must be able to open, whatever the permission helpers say.
+AGENT_SCREENS = {
+    "family_portal_family_modeladmin_index",
+    "family_portal_family_modeladmin_inspect",
+    "family_portal_enrolment_modeladmin_index",
+    "family_portal_enrolment_modeladmin_inspect",
+    "family_portal_qfdocument_modeladmin_index",
+    "family_backoffice:document_check",
+    "family_backoffice:document_file",
+    "family_backoffice:qf_pending",
+    "certificates:agent_certificate",
+    "certificates:batch_new",
+}
+
+
+def test_an_agent_opens_the_back_office(client, agent, scene):
+    client.force_login(agent)
+    found, _ = targets(scene)
+    opened = set()
+    for target in found:
+        if not target.staff:
+            continue  # the family space is for parents
+        response = client.get(target.path)
+        if agent_may(target, agent, scene):
+            assert response.status_code == 200, (target, response.status_code)
+            opened.add(target.name)
+        else:
+            assert response.status_code in REFUSED, target
+    assert AGENT_SCREENS <= opened, AGENT_SCREENS - opened
