@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -236,7 +237,12 @@ def family_refresh(request, pk):
                 f"Quotient familial actualisé : {record}. {len(changes)} inscription(s) "
                 "au tarif définitif.",
             )
-        return redirect(request.POST.get("next") or family_url(family))
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = family_url(family)  # never to another site
+        return redirect(back)
     return render(
         request,
         "family_refresh.html",

@@ -43,7 +43,11 @@ from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures
     editor_fixture,
     groups_fixture,
 )
-from tests.family_portal.conftest import canteen  # noqa: F401 - fixture
+from tests.family_portal.conftest import (  # noqa: F401 - fixtures
+    api_particulier,
+    canteen,
+    fake_api,
+)
 from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 pytestmark = pytest.mark.django_db
@@ -526,3 +530,22 @@ def test_an_agent_opens_the_back_office(client, agent, scene):
         else:
             assert response.status_code in REFUSED, target
     assert AGENT_SCREENS <= opened, AGENT_SCREENS - opened
+
+
+@pytest.mark.usefixtures("api_particulier")
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example.org/", "//evil.example.org/x", "/admin/"]
+)
+def test_the_refresh_form_sends_back_only_within_the_site(
+    client, agent, scene, next_url
+):
+    client.force_login(agent)
+    response = client.post(
+        reverse("family_backoffice:family_refresh", args=[scene["family"].pk]),
+        {"next": next_url},
+    )
+    assert response.status_code == 302
+    location = response["Location"]
+    assert "evil" not in location
+    if next_url == "/admin/":
+        assert location == "/admin/"
