@@ -187,7 +187,9 @@ def is_page_view(request) -> bool:
 
 
 class AnonymousPageCacheMiddleware:
-    """Whole Wagtail pages for anonymous visitors; goes right after WhiteNoise."""
+    """Whole Wagtail pages for anonymous visitors, and the route of every page for
+    everyone (signed in or not, with a query string or not); goes right after
+    WhiteNoise, so that a cached page skips the session, authentication and the rest."""
 
     def __init__(self, get_response):
         self.get_response = get_response
