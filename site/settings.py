@@ -382,6 +382,9 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
+    "filters": {
+        "drop_template_context": {"()": "portail_site.log_filters.DropTemplateContext"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -391,6 +394,8 @@ LOGGING = {
         # the identity of a person, so it must never reach a log.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # At DEBUG, Django's unresolved template variables come with the whole context.
+        "django.template": {"filters": ["drop_template_context"]},
     },
 }
 

@@ -37,17 +37,7 @@ from family_portal.wizard import EnrolmentWizard
 from home.models import CommuneSettings
 from qf_connector.models import ApiCallLog
 from tests.factories import UserFactory
-from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures
-    PDF,
-    agent_fixture,
-    editor_fixture,
-    groups_fixture,
-)
-from tests.family_portal.conftest import (  # noqa: F401 - fixtures
-    api_particulier,
-    canteen,
-    fake_api,
-)
+from tests.family_portal.backoffice_support import PDF
 from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +110,7 @@ def family_service_patterns():
 
 
 @pytest.fixture
-def scene(canteen, groups):  # noqa: F811 - fixture imported above
+def scene(canteen, groups):
     commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
     owner = UserFactory(username="quiroga", email="aurelie@quiroga.example.org")
     family = FamilyFactory(

@@ -23,13 +23,7 @@ from family_portal.certificates import services as certificates
 from family_portal.models import Enrolment, QfDocument, QuotientRecord
 from home.models import CommuneSettings
 from tests.factories import UserFactory
-from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures
-    PDF,
-    agent_client_fixture,
-    agent_fixture,
-    groups_fixture,
-)
-from tests.family_portal.conftest import canteen  # noqa: F401 - fixture
+from tests.family_portal.backoffice_support import PDF
 from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
 from tests.family_portal.test_wizard import Wizard
 
@@ -76,7 +70,7 @@ def assert_escaped(content: str, where: str, expect=()):
 
 
 @pytest.fixture
-def hostile(canteen, groups):  # noqa: F811 - fixture imported above
+def hostile(canteen, groups):
     """A family whose every typed field holds the payloads, enrolled twice (one
     enrolment confirmed with its certificate, one cancelled later), and a document."""
     canteen.title = payload(TAGS["activity"])
