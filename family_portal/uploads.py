@@ -1,5 +1,7 @@
 """QF documents sent by families: PDF, JPEG or PNG up to 5 MB, type checked on content."""
 
+from pathlib import PurePath
+
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
@@ -44,3 +46,13 @@ def validate_qf_upload(upload):
             code="bad_type",
         )
     return content_type
+
+
+def name_for(filename: str, content_type: str) -> str:
+    """The file's name with the extension of what it really is (photo.pdf holding a
+    PNG becomes photo.png)."""
+    if content_type not in EXTENSIONS:
+        return filename
+    return (PurePath(filename).stem.strip() or "justificatif") + EXTENSIONS[
+        content_type
+    ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect
@@ -30,6 +31,7 @@ from qf_connector.services import lookup_by_identity
 
 from . import enrolment
 from .models import Enrolment, QfDocument
+from .uploads import name_for
 from .views import family_required
 from .wizard_forms import (
     ChildrenPeriodForm,
@@ -196,11 +198,19 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 # The retry (manage.py retry_quotients) will ask with what was typed.
                 self._update_guardian(form.cleaned_data)
         if step == STEP_DOCUMENT:
+            upload = form.cleaned_data["file"]
+            upload.seek(0)
+            # A copy (5 MB at most): the wizard keeps the upload itself until the
+            # confirmation, and saving a large upload, a temporary file, would move it.
+            content = ContentFile(
+                upload.read(), name=name_for(upload.name, form.content_type)
+            )
+            upload.seek(0)
             document = QfDocument.objects.create(
                 family=self.family,
                 kind=form.cleaned_data["kind"],
-                file=form.cleaned_data["file"],
-                original_name=form.cleaned_data["file"].name[:255],
+                file=content,
+                original_name=upload.name[:255],
                 content_type=form.content_type,
                 uploaded_by=self.request.user,
             )

@@ -19,6 +19,7 @@ from ..models import (
     QfDocument,
     QuotientRecord,
 )
+from ..uploads import name_for
 from .audit import quotient_summary, record_action
 from .mail import send_family_mail
 
@@ -177,7 +178,10 @@ def document_response(document: QfDocument) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=not inline,
-        filename=document.original_name or document.file.name.rsplit("/", 1)[-1],
+        filename=name_for(
+            document.original_name or document.file.name.rsplit("/", 1)[-1],
+            document.content_type,
+        ),
         content_type=document.content_type if inline else "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
