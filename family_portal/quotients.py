@@ -3,17 +3,53 @@ failed because API Particulier was unavailable, and the allocataire's identity."
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass, field
 
-from qf_connector.errors import QuotientError
+from django.conf import settings
+from django.utils import timezone
+
+from qf_connector.errors import ErrorKind, QuotientError
 from qf_connector.identity import Identity
+from qf_connector.models import ApiCallLog
 from qf_connector.services import lookup_by_identity
 
 from . import enrolment
 from .models import Enrolment, Family, Guardian
 
 logger = logging.getLogger("family_portal")
+
+
+WIZARD_ORIGIN = "wizard"
+ACCOUNT_LIMIT = "account_limit"  # QuotientError.reason of the per-account limit
+# Outcomes that told nothing about the person looked up.
+_UNANSWERED = [ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED, ErrorKind.CONFIGURATION]
+
+
+def lookups_left(user, now: datetime.datetime | None = None) -> int:
+    """How many more lookups this account may have answered from the wizard today
+    (sliding 24 hours, counted from the call log)."""
+    since = (now or timezone.now()) - datetime.timedelta(days=1)
+    answered = (
+        ApiCallLog.objects.filter(
+            user=user, origin=WIZARD_ORIGIN, started_at__gte=since
+        )
+        .exclude(error_kind__in=[kind.value for kind in _UNANSWERED])
+        .count()
+    )
+    return max(int(settings.QF_LOOKUPS_PER_ACCOUNT) - answered, 0)
+
+
+def account_limit_error() -> QuotientError:
+    return QuotientError(
+        ErrorKind.RATE_LIMITED,
+        "Vous avez atteint le nombre de demandes à la CAF ou à la MSA permises en "
+        "24 heures : pour protéger les dossiers des allocataires, le portail n'en "
+        "fait pas davantage. Envoyez plutôt un justificatif, ou continuez sans "
+        "quotient familial ; vous pourrez aussi réessayer demain.",
+        reason=ACCOUNT_LIMIT,
+    )
 
 
 def allocataire(family: Family) -> Guardian | None:

@@ -29,7 +29,7 @@ from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
 from qf_connector.services import lookup_by_identity
 
-from . import enrolment
+from . import enrolment, quotients
 from .models import Enrolment, QfDocument
 from .uploads import name_for
 from .views import family_required
@@ -151,6 +151,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
     # -- the API Particulier lookup -----------------------------------------------------
 
     def _lookup(self, cleaned):
+        if quotients.lookups_left(self.request.user) <= 0:
+            return None, quotients.account_limit_error()
         try:
             identity = Identity.create(
                 birth_name=cleaned["birth_name"],
@@ -164,7 +166,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 identity,
                 user=self.request.user,
                 family_id=self.family.pk,
-                origin="wizard",
+                origin=quotients.WIZARD_ORIGIN,
             )
         except QuotientError as error:
             return None, error
@@ -284,11 +286,12 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)
             context["lookup_error"] = error
-            context["offer_provisional"] = error is not None and error.kind in {
-                "unavailable",
-                "rate_limited",
-                "configuration",
-            }
+            # Not past the per-account limit: the retry would look up all the same.
+            context["offer_provisional"] = (
+                error is not None
+                and error.kind in {"unavailable", "rate_limited", "configuration"}
+                and error.reason != quotients.ACCOUNT_LIMIT
+            )
         if step in {STEP_PRICE, STEP_CONFIRM}:
             children, period = self.selection()
             choice = self.qf_choice()

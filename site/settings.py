@@ -291,6 +291,10 @@ API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
 API_PARTICULIER_RATE = env_number("API_PARTICULIER_RATE", 10.0)
+# Lookups answered by CAF or MSA that one parent account may ask for from the wizard in
+# 24 hours: enough to correct a typo, too few to use the portal as an oracle on other
+# people's files. An unavailable API does not count.
+QF_LOOKUPS_PER_ACCOUNT = env_number("QF_LOOKUPS_PER_ACCOUNT", 5, int)
 
 # Security: always on in production, where `check --deploy` must report nothing.
 SESSION_COOKIE_HTTPONLY = True

@@ -35,7 +35,7 @@ DASHBOARD_BUDGET = 14
 WIZARD_BUDGETS = {
     "enfants": (16, 14),
     "quotient": (12, 11),
-    "caf-msa": (14, 31),
+    "caf-msa": (14, 32),  # POST: + the account's lookups of the day (anti-oracle)
     "tarif": (20, 11),
     "confirmation": (20, 11),
     # GET of the "done" URL (saves the two enrolments), GET of the result page.
