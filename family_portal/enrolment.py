@@ -186,6 +186,7 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
             )
             taken = Enrolment.objects.holding_place().filter(period=locked).count()
             now = timezone.now()
+            created = []
             for item in planned:
                 if taken < locked.capacity:
                     status = (
@@ -198,16 +199,22 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
                 else:
                     status = Enrolment.Status.WAITING
                     waiting_since = now
-                existing[item.child.pk] = Enrolment.objects.create(
-                    family=family,
-                    child=item.child,
-                    period=locked,
-                    status=status,
-                    waiting_since=waiting_since,
-                    created_by=user,
-                    **_snapshot(version, item),
+                created.append(
+                    Enrolment.objects.create(
+                        family=family,
+                        child=item.child,
+                        period=locked,
+                        status=status,
+                        waiting_since=waiting_since,
+                        created_by=user,
+                        **_snapshot(version, item),
+                    )
                 )
             version.mark_used()
+            prepare_certificates_on_commit(
+                [item for item in created if item.status == Enrolment.Status.CONFIRMED],
+                user=user,
+            )
     except IntegrityError:
         # Another request (a double click, a second tab) enrolled the same child first.
         pass
@@ -296,7 +303,7 @@ def reprice(
         enrolment.save()
         version.mark_used()
         # A certificate is replaced, never edited, when the tariff changes.
-        transaction.on_commit(lambda: _replace_certificate(enrolment, user))
+        prepare_certificates_on_commit([enrolment], user=user)
         return EnrolmentPriceChange.objects.create(
             enrolment=enrolment,
             kind=kind,
@@ -307,10 +314,11 @@ def reprice(
         )
 
 
-def _replace_certificate(enrolment: Enrolment, user) -> None:
-    from .certificates.services import replace_outdated
+def prepare_certificates_on_commit(enrolments, user=None) -> None:
+    """Certificates follow the tariff: issued, replaced or revoked in the background."""
+    from .certificates.services import prepare_on_commit
 
-    replace_outdated(enrolment, user=user)
+    prepare_on_commit(enrolments, user=user)
 
 
 def reprice_family_pending(

@@ -14,6 +14,8 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -615,7 +617,8 @@ class Certificate(models.Model):
 
     When the price of the enrolment changes, a new certificate (with a new number)
     replaces it; an agent may also revoke it. `content` holds every printed value, so
-    the PDF can be rendered again exactly as issued.
+    the PDF can be rendered again exactly as issued; the PDF itself is kept in `pdf`
+    once laid out, and deleted with the row.
     """
 
     class Status(models.TextChoices):
@@ -667,6 +670,14 @@ class Certificate(models.Model):
         verbose_name=_("annulée par"),
     )
     revocation_reason = models.TextField(_("motif de l'annulation"), blank=True)
+    # The PDF as laid out once, at issue: what the family downloads and agents print.
+    pdf = models.FileField(
+        _("PDF"),
+        upload_to="attestations/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("attestation de tarif")
@@ -689,6 +700,13 @@ class Certificate(models.Model):
 
     def __str__(self):
         return self.number
+
+
+@receiver(post_delete, sender=Certificate, dispatch_uid="certificate-pdf-delete")
+def _delete_certificate_pdf(sender, instance, **kwargs):
+    # The PDF names the family: it goes with its row, never left behind.
+    if instance.pdf:
+        instance.pdf.delete(save=False)
 
 
 class CertificateBatch(models.Model):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from activities.models import ActivityPeriod
 
-from ..enrolment import QfChoice
+from ..enrolment import QfChoice, prepare_certificates_on_commit
 from ..models import AgentAction, Enrolment
 from .audit import record_action
 from .mail import send_family_mail
@@ -44,6 +44,7 @@ def _promote(enrolment: Enrolment, user, reason: str) -> Enrolment:
         else Enrolment.Status.CONFIRMED
     )
     enrolment.save(update_fields=["status", "updated_at"])
+    prepare_certificates_on_commit([enrolment], user=user)
     record_action(
         AgentAction.Kind.ENROLMENT_PROMOTED,
         user,
@@ -121,6 +122,8 @@ def cancel(enrolment: Enrolment, *, reason: str, user) -> list[Enrolment]:
         before = enrolment.status
         enrolment.status = Enrolment.Status.CANCELLED
         enrolment.save(update_fields=["status", "updated_at"])
+        # Its certificate, if any, no longer verifies.
+        prepare_certificates_on_commit([enrolment], user=user)
         record_action(
             AgentAction.Kind.ENROLMENT_CANCELLED,
             user,

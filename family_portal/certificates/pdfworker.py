@@ -61,16 +61,9 @@ def qr_svg(url: str, number: str) -> str:
     )
 
 
-def qr_placeholder(index: int) -> str:
-    """Where a worker draws a QR code: choosing its best mask takes ~9 ms a code, work
-    better shared between the workers than done by the parent for every page."""
-    return f"<!--qr-code-{index}-->"
-
-
-def draw_qr_codes(html: str, codes: list[tuple[str, str]]) -> str:
-    for index, (url, number) in enumerate(codes):
-        html = html.replace(qr_placeholder(index), qr_svg(url, number), 1)
-    return html
+# Where a worker draws the QR code: choosing its best mask takes ~5 ms a code, work
+# better shared between the workers than done by the parent for every page.
+QR_PLACEHOLDER = "<!--qr-code-->"
 
 
 _shared: dict[str, tuple] = {}
@@ -91,15 +84,18 @@ def _resources(css: str, css_url: str, files):
     return fetcher, font_config, stylesheet
 
 
-def render_chunk(
-    html: str, codes: list[tuple[str, str]], css: str, css_url: str, files, options
-) -> bytes:
-    """One chunk of pages as a PDF (runs in a worker process); `codes` are the
-    (verification URL, number) of the QR codes to draw at their placeholders."""
-    html = draw_qr_codes(html, codes)
+def render_documents(
+    jobs: list[tuple[str, str, str]], css: str, css_url: str, files, options
+) -> list[bytes]:
+    """Each (HTML, verification URL, number) as its own PDF (runs in a worker process),
+    its QR code drawn at the placeholder."""
     fetcher, font_config, stylesheet = _resources(css, css_url, files)
+    pdfs = []
     with collector_paused():
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-            font_config=font_config, stylesheets=[stylesheet], **options
-        )
-        return document.write_pdf(**options)
+        for html, url, number in jobs:
+            html = html.replace(QR_PLACEHOLDER, qr_svg(url, number), 1)
+            document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+                font_config=font_config, stylesheets=[stylesheet], **options
+            )
+            pdfs.append(document.write_pdf(**options))
+    return pdfs

@@ -6,15 +6,21 @@ the next request for its certificate issues a new one, with a new number, and ma
 old one replaced. `replace_outdated(enrolment)` does the same at once: the re-pricing
 service may call it so that the old number stops verifying straight away — though the
 verification page already compares each certificate with its enrolment's live tariff.
+
+A certificate is laid out once: its PDF is stored with it (`certificate_pdf`), and
+`prepare_on_commit` issues and lays it out in the background as soon as an enrolment's
+tariff is final, so that the family's download is a file read.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
@@ -26,6 +32,8 @@ from .content import build_content, commune_settings, snapshot_digest, validity
 from .numbering import allocate_numbers
 
 TOKEN_BYTES = 16  # 128 bits: 22 URL-safe characters
+
+logger = logging.getLogger(__name__)
 
 
 class NotEligible(Exception):
@@ -213,11 +221,104 @@ def revoke(certificate: Certificate, *, user=None, reason: str) -> None:
     certificate.refresh_from_db()
 
 
-def render(certificates, *, commune=None, **options):
-    """The certificates as one PDF (bytes, or written to `target=`)."""
-    return rendering.render_pdf(
-        certificates, commune_settings=commune or commune_settings(), **options
+def certificate_pdf(certificate: Certificate, *, commune=None) -> bytes:
+    """The certificate's PDF as issued: laid out the first time, then read from its
+    file (the certificate never changes, so neither does its PDF)."""
+    if certificate.pdf:
+        try:
+            with certificate.pdf.open("rb") as stored:
+                return stored.read()
+        except (
+            FileNotFoundError
+        ):  # lost (a restored backup without files): lay out again
+            logger.warning(
+                "Certificate %s: PDF file missing, laid out again", certificate
+            )
+    data = rendering.render_one(
+        certificate, commune_settings=commune or commune_settings()
     )
+    store_pdf(certificate, data)
+    return data
+
+
+def store_pdf(certificate: Certificate, data: bytes) -> None:
+    """Keep the certificate's PDF, unless another process stored one meanwhile."""
+    field = certificate.pdf
+    name = field.storage.save(
+        field.field.generate_filename(certificate, filename(certificate)),
+        ContentFile(data),
+    )
+    stored = Certificate.objects.filter(pk=certificate.pk, pdf=field.name or "").update(
+        pdf=name
+    )
+    if stored:
+        field.name = name
+    else:  # the other process won: keep its file, drop ours
+        field.storage.delete(name)
+        certificate.refresh_from_db(fields=["pdf"])
+
+
+def pdfs_of(certificates, *, commune=None, progress=None) -> list[bytes]:
+    """The PDF of each certificate, in order: stored ones read, the others laid out (in
+    parallel worker processes when there are many) and stored."""
+    certificates = list(certificates)
+    found: dict[int, bytes] = {}
+    missing = []
+    for certificate in certificates:
+        try:
+            with certificate.pdf.open("rb") as stored:
+                found[certificate.pk] = stored.read()
+        except (ValueError, FileNotFoundError):  # no file yet, or lost
+            missing.append(certificate)
+    done = len(found)
+    if progress is not None:
+        progress(done)
+    if missing:
+        laid_out = rendering.render_many(
+            missing,
+            commune_settings=commune or commune_settings(),
+            progress=(lambda count: progress(done + count)) if progress else None,
+        )
+        for certificate, data in laid_out:
+            store_pdf(certificate, data)
+            found[certificate.pk] = data
+    return [found[certificate.pk] for certificate in certificates]
+
+
+def prepare(enrolment_ids, *, user=None) -> int:
+    """Bring the enrolments' certificates up to date and lay out their PDFs: issue or
+    replace where the tariff is final, revoke where the enrolment no longer has one.
+    Returns the number of PDFs laid out."""
+    enrolments = list(enrolments_for_certificates().filter(pk__in=enrolment_ids))
+    for enrolment in enrolments:
+        if eligibility_problem(enrolment):
+            replace_outdated(enrolment, user=user)
+    eligible = [item for item in enrolments if not eligibility_problem(item)]
+    if not eligible:
+        return 0
+    commune = commune_settings()
+    certificates, _, _ = current_certificates(eligible, user=user, commune=commune)
+    waiting = [item for item in certificates if not item.pdf]
+    pdfs_of(waiting, commune=commune)
+    return len(waiting)
+
+
+def prepare_on_commit(enrolments, *, user=None) -> None:
+    """Once the transaction commits, prepare these enrolments' certificates in the
+    background (family_portal.certificates.tasks)."""
+    ids = [enrolment.pk for enrolment in enrolments]
+    if not ids:
+        return
+
+    def enqueue():
+        from .tasks import prepare_certificates
+
+        try:
+            prepare_certificates.enqueue(ids, user.pk if user is not None else None)
+        except Exception:  # a download lays the certificate out anyway
+            logger.exception("Could not queue the certificates of enrolments %s", ids)
+
+    transaction.on_commit(enqueue)
 
 
 def filename(certificate: Certificate) -> str:
@@ -296,11 +397,14 @@ def print_batch(
     total = len(certificates)
     if progress is not None:
         progress(0, total)
-    rendering.render_pdf(
+    pdfs = pdfs_of(
         certificates,
-        commune_settings=commune,
+        commune=commune,
+        progress=(lambda done: progress(done, total)) if progress else None,
+    )
+    rendering.join_pdfs(
+        pdfs,
         title=title or f"Attestations de tarif — {enrolments[0].period.activity.title}",
         target=target,
-        progress=(lambda done: progress(done, total)) if progress else None,
     )
     return BatchResult(total, issued, replaced, time.perf_counter() - started)

@@ -1,4 +1,5 @@
-"""Background work: a batch of certificates printed as one PDF (django-tasks).
+"""Background work (django-tasks): a batch of certificates printed as one PDF, and the
+certificates of enrolments whose tariff just became final, laid out ahead of download.
 
 The immediate backend runs it at once (demo, tests); in production the database backend
 queues it for `manage.py db_worker`. Progress is written on the CertificateBatch row as
@@ -18,6 +19,16 @@ from family_portal.models import CertificateBatch
 from . import services
 
 logger = logging.getLogger(__name__)
+
+
+@task()
+def prepare_certificates(enrolment_ids: list[int], user_id: int | None = None) -> int:
+    """Issue (or replace) the enrolments' certificates and lay out their PDFs, so that
+    the family's download is ready; returns the number of PDFs laid out."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return services.prepare(enrolment_ids, user=user)
 
 
 def start_batch(batch: CertificateBatch) -> None:

@@ -45,7 +45,9 @@ def parent_download(request, reference):
     except services.NotEligible as problem:
         messages.error(request, str(problem))
         return redirect("family_portal:dashboard")
-    return pdf_response(services.render([certificate]), services.filename(certificate))
+    return pdf_response(
+        services.certificate_pdf(certificate), services.filename(certificate)
+    )
 
 
 # --- Anyone holding a certificate -------------------------------------------------------
@@ -102,7 +104,9 @@ def agent_certificate(request, enrolment_id):
             {"title": "Attestation impossible", "message": str(problem)},
             status=409,
         )
-    return pdf_response(services.render([certificate]), services.filename(certificate))
+    return pdf_response(
+        services.certificate_pdf(certificate), services.filename(certificate)
+    )
 
 
 @agent_required

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_pdf_says_what_domain_md_asks(canteen, giraud_family):
     lea = enrol(giraud_family, canteen)[0]
     certificate = services.current_certificate(lea)
-    pdf = services.render([certificate])
+    pdf = services.certificate_pdf(certificate)
     assert pdf.startswith(b"%PDF-")
     assert pdf_pages(pdf) == 1
     text = pdf_text(pdf)
@@ -62,7 +62,7 @@ def test_pdf_metadata_language_and_tags(canteen, giraud_family):
     from pypdf import PdfReader
 
     certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
-    reader = PdfReader(io.BytesIO(services.render([certificate])))
+    reader = PdfReader(io.BytesIO(services.certificate_pdf(certificate)))
     assert reader.metadata.title == f"Attestation de tarif {certificate.number}"
     catalog = reader.trailer["/Root"]
     assert catalog["/Lang"] == "fr"
@@ -72,7 +72,7 @@ def test_pdf_metadata_language_and_tags(canteen, giraud_family):
 
 def test_without_qf_the_default_tariff_is_said(canteen, giraud_family):
     item = enrol(giraud_family, canteen, qf_value=None)[0]
-    text = pdf_text(services.render([services.current_certificate(item)]))
+    text = pdf_text(services.certificate_pdf(services.current_certificate(item)))
     assert "Sans justificatif : tarif par défaut" in text
     assert "3,50 € par repas" in text
 
@@ -82,14 +82,10 @@ def test_user_text_is_escaped_in_the_pdf_html(canteen):
     GuardianFactory(family=family, first_name="<b>Anne</b>")
     ChildFactory(family=family, first_name="Zoé & <i>Léo</i>")
     certificate = services.current_certificate(enrol(family, canteen)[0])
-    html = rendering.render_html(
-        [rendering.certificate_context(certificate)],
-        title="t",
-        commune_settings=commune(),
-    )
+    html = rendering.render_html(certificate, commune_settings=commune())
     assert "<script>" not in html and "<b>Anne" not in html and "<i>Léo" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Cie" in html
-    text = pdf_text(services.render([certificate]))
+    text = pdf_text(services.certificate_pdf(certificate))
     assert "<script>alert(1)</script> & Cie" in text
     assert "Zoé & <i>Léo</i>" in text
 
@@ -119,7 +115,7 @@ def test_rendering_fetches_nothing_else(canteen, giraud_family, monkeypatch):
 
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", no_network)
     certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
-    services.render([certificate])
+    services.certificate_pdf(certificate)
     assert rendering.resources().fetcher.refused == []
 
 
@@ -130,15 +126,125 @@ def test_commune_logo_is_rendered_from_media(canteen, giraud_family):
     logo = Image.objects.create(title="Logo", file=get_test_image_file())
     commune(logo=logo)
     certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
-    html = rendering.render_html(
-        [rendering.certificate_context(certificate)],
-        title="t",
-        commune_settings=commune(logo=logo),
-    )
+    html = rendering.render_html(certificate, commune_settings=commune(logo=logo))
     assert f'src="{BASE_URL}media/images/' in html
-    pdf = services.render([certificate])
+    pdf = services.certificate_pdf(certificate)
     assert b"/Subtype /Image" in pdf
     assert rendering.resources().fetcher.refused == []
+
+
+# --- Laid out once, kept with the certificate -----------------------------------------
+
+
+def test_the_pdf_is_laid_out_once_and_kept_privately(
+    canteen, giraud_family, monkeypatch, settings
+):
+    from pathlib import Path
+
+    certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
+    assert not certificate.pdf
+    first = services.certificate_pdf(certificate)
+    stored = Certificate.objects.get(pk=certificate.pk).pdf
+    # Numbers are unique; the tests' numbers repeat, so Django suffixes the name.
+    assert Path(stored.name).name.startswith(f"attestation-{certificate.number}")
+    path = Path(stored.path)
+    assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
+    assert not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    assert path.read_bytes() == first
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(rendering, "render_one", no_layout)
+    again = Certificate.objects.get(pk=certificate.pk)
+    assert services.certificate_pdf(again) == first
+
+
+def test_a_lost_pdf_is_laid_out_again(canteen, giraud_family):
+    from pathlib import Path
+
+    certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
+    services.certificate_pdf(certificate)
+    Path(certificate.pdf.path).unlink()
+    pdf = services.certificate_pdf(Certificate.objects.get(pk=certificate.pk))
+    assert certificate.number in pdf_text(pdf)
+    assert Path(Certificate.objects.get(pk=certificate.pk).pdf.path).is_file()
+
+
+def test_when_two_processes_lay_it_out_one_file_is_kept(canteen, giraud_family):
+    from pathlib import Path
+
+    certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
+    other = Certificate.objects.get(pk=certificate.pk)  # the other process's copy
+    services.certificate_pdf(other)
+    folder = Path(other.pdf.path).parent
+    files = set(folder.iterdir())
+    services.store_pdf(certificate, b"%PDF-1.7 ours")  # ours comes second
+    assert certificate.pdf.name == other.pdf.name
+    assert set(folder.iterdir()) == files  # ours deleted
+    assert Path(other.pdf.path).read_bytes().startswith(b"%PDF-")
+    assert b"ours" not in Path(other.pdf.path).read_bytes()
+
+
+def test_deleting_a_certificate_deletes_its_pdf(canteen, giraud_family):
+    from pathlib import Path
+
+    certificate = services.current_certificate(enrol(giraud_family, canteen)[0])
+    services.certificate_pdf(certificate)
+    path = Path(certificate.pdf.path)
+    assert path.is_file()
+    certificate.delete()
+    assert not path.exists()
+
+
+def test_a_final_tariff_gets_its_pdf_ready_after_commit(
+    canteen, giraud_family, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        lea, tom = enrol(giraud_family, canteen)
+    certificates = Certificate.objects.order_by("enrolment__child__first_name")
+    assert [item.enrolment for item in certificates] == [lea, tom]
+    for certificate in certificates:
+        assert certificate.status == Certificate.Status.CURRENT
+        assert certificate.number in pdf_text(certificate.pdf.read())
+
+
+def test_a_provisional_tariff_gets_no_certificate_after_commit(
+    canteen, giraud_family, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment.confirm(
+            giraud_family,
+            commune(),
+            canteen.periods.get(),
+            list(giraud_family.children.all()),
+            enrolment.QfChoice(Enrolment.QfSource.UNAVAILABLE),
+        )
+    assert not Certificate.objects.exists()
+
+
+def test_repricing_lays_out_the_replacement_after_commit(
+    canteen, giraud_family, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        lea = enrol(giraud_family, canteen)[0]
+    old = Certificate.objects.get(enrolment=lea)
+    record = lea.quotient
+    record.value = Decimal("600")
+    record.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment.reprice(
+            lea,
+            commune(),
+            enrolment.QfChoice(Enrolment.QfSource.API, record),
+            kind=EnrolmentPriceChange.Kind.QF_REFRESH,
+            reason="Nouveau quotient",
+        )
+    old.refresh_from_db()
+    new = Certificate.objects.get(enrolment=lea, status=Certificate.Status.CURRENT)
+    assert old.status == Certificate.Status.REPLACED and old.replaced_by == new
+    assert "1,00 € par repas" in pdf_text(new.pdf.read())
+    assert "3,40 € par repas" in pdf_text(old.pdf.read())  # as it was issued
 
 
 def test_the_same_certificate_while_the_tariff_holds(canteen, giraud_family):
@@ -191,7 +297,7 @@ def test_repricing_replaces_the_certificate(canteen, giraud_family):
     assert new.valid_from == (
         priced.replace(day=1) + datetime.timedelta(days=32)
     ).replace(day=1)
-    assert "1,00 € par repas" in pdf_text(services.render([new]))
+    assert "1,00 € par repas" in pdf_text(services.certificate_pdf(new))
     # Asking again changes nothing.
     assert services.current_certificate(lea) == new
 

@@ -146,27 +146,56 @@ def test_batch_form_refuses_a_period_of_another_activity(
     assert not CertificateBatch.objects.exists()
 
 
-def test_a_batch_in_worker_processes_is_joined_in_order(canteen, school_families):
+def test_certificates_laid_out_in_worker_processes_are_joined_in_order(
+    canteen, school_families
+):
     certificates, issued, _ = services.current_certificates(school_families)
     assert issued == 5
     done = []
-    pdf = rendering.render_pdf(
-        certificates,
-        commune_settings=services.commune_settings(),
-        chunk_size=2,
-        workers=2,
-        progress=done.append,
+    laid_out = dict(
+        rendering.render_many(
+            certificates,
+            commune_settings=services.commune_settings(),
+            chunk_size=2,
+            workers=2,
+            progress=done.append,
+        )
     )
-    assert pdf_pages(pdf) == 5
-    text = pdf_text(pdf)
+    assert set(laid_out) == set(certificates)
+    assert len(done) == 3 and done == sorted(done) and done[-1] == 5  # 3 chunks
+    for certificate, pdf in laid_out.items():
+        assert pdf_pages(pdf) == 1
+        assert certificate.number in pdf_text(pdf)
+    joined = rendering.join_pdfs(
+        [laid_out[item] for item in certificates], title="Attestations de tarif (5)"
+    )
+    assert pdf_pages(joined) == 5
+    text = pdf_text(joined)
     positions = [text.index(item.number) for item in certificates]
     assert positions == sorted(positions)
-    assert sorted(done)[-1] == 5
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(pdf))
+    reader = PdfReader(io.BytesIO(joined))
     assert reader.metadata.title == "Attestations de tarif (5)"
     assert reader.trailer["/Root"]["/Lang"] == "fr"
+
+
+def test_a_reprint_reads_the_stored_pdfs(canteen, school_families, monkeypatch):
+    first = io.BytesIO()
+    services.print_batch(school_families, first)
+    stored = {item.number: item.pdf.name for item in Certificate.objects.all()}
+    assert len(stored) == 5 and all(stored.values())
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("a stored certificate was laid out again")
+
+    monkeypatch.setattr(rendering, "render_many", no_layout)
+    monkeypatch.setattr(rendering, "render_one", no_layout)
+    again = io.BytesIO()
+    result = services.print_batch(school_families, again)
+    assert (result.pages, result.issued) == (5, 0)
+    assert pdf_text(again.getvalue()) == pdf_text(first.getvalue())
+    assert {item.number: item.pdf.name for item in Certificate.objects.all()} == stored
 
 
 # --- manage.py print_certificates -------------------------------------------------------
