@@ -769,6 +769,12 @@ class CertificateBatch(models.Model):
         return round(100 * self.done / self.total) if self.total else 0
 
 
+@receiver(post_delete, sender=CertificateBatch, dispatch_uid="certificate-batch-delete")
+def _delete_batch_file(sender, instance, **kwargs):
+    if instance.file:
+        instance.file.delete(save=False)
+
+
 # --- Back-office of the family service (agents) --------------------------------------
 # The service's own rules, the agents' audit trail and the progress of the yearly QF
 # refresh campaign. Views, forms and services live in family_portal/backoffice/.
@@ -823,6 +829,15 @@ class FamilyServiceSettings(BaseSiteSetting):
             "Un justificatif accepté est supprimé avec le quotient qu'il justifie."
         ),
     )
+    batch_retention_days = models.PositiveSmallIntegerField(
+        _("conservation d'un lot d'attestations à imprimer (jours)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "Le fichier du lot est ensuite supprimé ; chaque attestation reste "
+            "téléchargeable et peut être réimprimée."
+        ),
+    )
 
     panels = [
         FieldPanel("tax_notice_rule"),
@@ -831,6 +846,7 @@ class FamilyServiceSettings(BaseSiteSetting):
             [
                 FieldPanel("qf_retention_months"),
                 FieldPanel("document_retention_months"),
+                FieldPanel("batch_retention_days"),
             ],
             heading=_("Durées de conservation"),
         ),

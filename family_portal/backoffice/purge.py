@@ -1,5 +1,7 @@
 """Deleting personal data past its retention: QF records and the documents behind them,
-rejected documents, abandoned wizard uploads, and API call logs past 36 months
+rejected documents, abandoned wizard uploads, batches of certificates printed more than
+`batch_retention_days` ago (the PDF to print, not the certificates), and API call logs
+past 36 months
 (through qf_connector's own ApiCallLog.purge_expired). Batched: an interrupted purge
 has deleted whole batches only, and a rerun finishes the work."""
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from qf_connector.models import ApiCallLog, months_before
 
-from ..models import QfDocument, QuotientRecord
+from ..models import CertificateBatch, QfDocument, QuotientRecord
 
 BATCH = 500
 
@@ -26,6 +28,7 @@ class PurgeSummary:
     quotients: int = 0
     documents: int = 0
     wizard_files: int = 0
+    certificate_batches: int = 0
     call_logs: int = 0
 
 
@@ -46,6 +49,13 @@ def expired_documents(rules, now: datetime.datetime, today: datetime.date):
         quotients__valid_until__gte=qf_cutoff
     )
     return rejected | accepted
+
+
+def expired_batches(rules, now: datetime.datetime):
+    """Certificate batches asked for longer ago than their retention."""
+    return CertificateBatch.objects.filter(
+        created_at__lt=now - datetime.timedelta(days=rules.batch_retention_days)
+    )
 
 
 def abandoned_wizard_files(now: datetime.datetime) -> list[Path]:
@@ -83,6 +93,12 @@ def _delete_files(documents) -> None:
             document.file.delete(save=False)
 
 
+def _delete_batch_files(batches) -> None:
+    for batch in batches:
+        if batch.file:
+            batch.file.delete(save=False)
+
+
 def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
     """Delete (or, with `dry_run`, count) what is past its retention.
 
@@ -96,11 +112,13 @@ def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
     # are all expired.
     documents = expired_documents(rules, now, today).distinct()
     wizard_files = abandoned_wizard_files(now)
+    batches = expired_batches(rules, now)
     call_logs = ApiCallLog.objects.expired(now)
     if dry_run:
         summary.quotients = quotients.count()
         summary.documents = documents.count()
         summary.wizard_files = len(wizard_files)
+        summary.certificate_batches = batches.count()
         summary.call_logs = call_logs.count()
         return summary
 
@@ -124,6 +142,9 @@ def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
     for path in wizard_files:
         path.unlink(missing_ok=True)
     summary.wizard_files = len(wizard_files)
+    summary.certificate_batches = _delete_in_batches(
+        batches, reporter("Lots d'attestations", batches.count()), _delete_batch_files
+    )
     summary.call_logs = ApiCallLog.purge_expired(now)
     if progress is not None and summary.call_logs:
         progress("Journal API Particulier", summary.call_logs, summary.call_logs)

@@ -1,5 +1,6 @@
-"""`manage.py purge_personal_data`: QF records, documents, abandoned wizard uploads and
-call logs past their retention; --dry-run counts and deletes nothing."""
+"""`manage.py purge_personal_data`: QF records, documents, abandoned wizard uploads,
+certificate batches and call logs past their retention; --dry-run counts and deletes
+nothing."""
 
 import datetime
 import os
@@ -160,3 +161,32 @@ def test_the_qf_command_and_this_one_share_the_call_log_purge(data):
     out = StringIO()
     call_command("qf", "purge", "--dry-run", stdout=out)
     assert '"a_supprimer": 1' in out.getvalue()
+
+
+def test_certificate_batches_go_after_their_retention(data, canteen):
+    from django.core.files.base import ContentFile
+
+    from family_portal.models import CertificateBatch
+
+    def batch(days_ago):
+        item = CertificateBatch.objects.create(
+            activity=canteen, status=CertificateBatch.Status.DONE
+        )
+        item.file.save("lot.pdf", ContentFile(b"%PDF-1.7 lot"))
+        CertificateBatch.objects.filter(pk=item.pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=days_ago)
+        )
+        return item
+
+    old, recent = batch(31), batch(29)
+    old_file, recent_file = Path(old.file.path), Path(recent.file.path)
+    assert "lots d'attestations à imprimer : 1" in purge("--dry-run")
+    assert old_file.exists()
+    assert "lots d'attestations à imprimer : 1" in purge()
+    assert list(CertificateBatch.objects.all()) == [recent]
+    assert not old_file.exists() and recent_file.exists()
+    rules = FamilyServiceSettings.for_site(Site.objects.get(is_default_site=True))
+    rules.batch_retention_days = 7
+    rules.save()
+    assert "lots d'attestations à imprimer : 1" in purge()
+    assert not CertificateBatch.objects.exists() and not recent_file.exists()

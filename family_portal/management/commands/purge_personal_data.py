@@ -2,7 +2,8 @@
 
 QF records past their validity plus the retention set in "Règles du service famille",
 the documents behind them and rejected documents past theirs, uploads of abandoned
-enrolment wizards, and API Particulier call logs past 36 months (qf_connector's own
+enrolment wizards, certificate batches printed more than `batch_retention_days` ago,
+and API Particulier call logs past 36 months (qf_connector's own
 purge, also available as `manage.py qf purge`). Deletes in batches: safe to interrupt
 and rerun.
 """
@@ -49,4 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  quotients familiaux : {summary.quotients}")
         self.stdout.write(f"  justificatifs : {summary.documents}")
         self.stdout.write(f"  envois de parcours abandonnés : {summary.wizard_files}")
+        self.stdout.write(
+            f"  lots d'attestations à imprimer : {summary.certificate_batches}"
+        )
         self.stdout.write(f"  appels à API Particulier (36 mois) : {summary.call_logs}")
