@@ -406,3 +406,26 @@ def test_pending_enrolment_explains_instead_of_a_pdf(client, canteen, giraud_fam
     assert url not in dashboard
     response = client.get(url, follow=True)
     assert "en cours de vérification" in response.content.decode()
+
+
+def test_a_cancellation_revokes_and_a_promotion_issues_after_commit(
+    canteen, giraud_family, django_capture_on_commit_callbacks
+):
+    from family_portal.backoffice import places
+
+    period = canteen.periods.get()
+    period.capacity = 1
+    period.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        lea, tom = enrol(giraud_family, canteen)
+    assert tom.status == Enrolment.Status.WAITING
+    issued = Certificate.objects.get()
+    assert issued.enrolment == lea and issued.pdf
+    agent = giraud_family.users.get()  # any user stands for the agent here
+    with django_capture_on_commit_callbacks(execute=True):
+        places.cancel(lea, reason="Déménagement", user=agent)
+    issued.refresh_from_db()
+    assert issued.status == Certificate.Status.REVOKED
+    promoted = Certificate.objects.get(status=Certificate.Status.CURRENT)
+    assert promoted.enrolment == tom and promoted.pdf
+    assert promoted.number in pdf_text(promoted.pdf.read())
