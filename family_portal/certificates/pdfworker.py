@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from contextlib import contextmanager
 
 import segno
 from weasyprint import CSS, HTML
@@ -34,18 +33,28 @@ class PreloadedFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": mime_type})
 
 
-@contextmanager
-def collector_paused():
-    """Layout allocates millions of short-lived objects: the cyclic garbage collector,
-    walking the whole process each time, cost a quarter of the time. Paused while
-    rendering, it runs again right after."""
+def lay_out(html: str, fetcher, font_config, stylesheet, options) -> bytes:
+    """One HTML document as PDF bytes.
+
+    Layout allocates millions of short-lived objects: the cyclic garbage collector,
+    walking them again and again, cost a quarter of the time. It is paused while laying
+    out, and runs again once the document is garbage (it is freed when `_pdf` returns;
+    still alive, the collector would walk all of it once more).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return _pdf(html, fetcher, font_config, stylesheet, options)
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _pdf(html, fetcher, font_config, stylesheet, options) -> bytes:
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        font_config=font_config, stylesheets=[stylesheet], **options
+    )
+    return document.write_pdf(**options)
 
 
 def qr_svg(url: str, number: str) -> str:
@@ -79,6 +88,10 @@ def _resources(css: str, css_url: str, files):
             string=css, base_url=css_url, url_fetcher=fetcher, font_config=font_config
         )
         _shared[key] = (fetcher, font_config, stylesheet)
+        # What the worker has loaded so far lives as long as it does: out of the
+        # collector's sight, each collection has less to walk (5 % of the layout time).
+        gc.collect()
+        gc.freeze()
     fetcher, font_config, stylesheet = _shared[key]
     fetcher.files = files
     return fetcher, font_config, stylesheet
@@ -90,12 +103,13 @@ def render_documents(
     """Each (HTML, verification URL, number) as its own PDF (runs in a worker process),
     its QR code drawn at the placeholder."""
     fetcher, font_config, stylesheet = _resources(css, css_url, files)
-    pdfs = []
-    with collector_paused():
-        for html, url, number in jobs:
-            html = html.replace(QR_PLACEHOLDER, qr_svg(url, number), 1)
-            document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-                font_config=font_config, stylesheets=[stylesheet], **options
-            )
-            pdfs.append(document.write_pdf(**options))
-    return pdfs
+    return [
+        lay_out(
+            html.replace(QR_PLACEHOLDER, qr_svg(url, number), 1),
+            fetcher,
+            font_config,
+            stylesheet,
+            options,
+        )
+        for html, url, number in jobs
+    ]

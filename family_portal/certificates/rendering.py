@@ -28,11 +28,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
 from . import pdfworker
-from .fetcher import BASE_URL, LocalFilesFetcher, media_url, static_url
+from .fetcher import LocalFilesFetcher, media_url, static_url
 
 STYLESHEET = "certificates/certificate.css"
 TAGGED = {"pdf_variant": "pdf/ua-1"}  # PDF/UA-1: tagged, with language and title
@@ -150,13 +150,9 @@ def render_html(certificate, *, commune_settings, logo=None, draw_qr=True) -> st
 
 def html_to_pdf(html: str) -> bytes:
     shared = resources()
-    with pdfworker.collector_paused():
-        document = HTML(
-            string=html, base_url=BASE_URL, url_fetcher=shared.fetcher
-        ).render(
-            font_config=shared.font_config, stylesheets=[shared.stylesheet], **TAGGED
-        )
-        return document.write_pdf(**TAGGED)
+    return pdfworker.lay_out(
+        html, shared.fetcher, shared.font_config, shared.stylesheet, TAGGED
+    )
 
 
 def render_one(certificate, *, commune_settings) -> bytes:
