@@ -208,6 +208,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 upload.read(), name=name_for(upload.name, form.content_type)
             )
             upload.seek(0)
+            self._drop_previous_document(extra.get("document_id"))
             document = QfDocument.objects.create(
                 family=self.family,
                 kind=form.cleaned_data["kind"],
@@ -219,6 +220,18 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             extra["document_id"] = document.pk
         self.storage.extra_data = extra
         return super().process_step(form)
+
+    def _drop_previous_document(self, document_id) -> None:
+        """The step sent again (the parent went back, chose another file): the document
+        it replaces goes, unless an agent already looked at it."""
+        if not document_id:
+            return
+        previous = QfDocument.objects.filter(
+            pk=document_id, family=self.family, status=QfDocument.Status.PENDING
+        ).first()
+        if previous is not None and not previous.quotients.exists():
+            previous.file.delete(save=False)
+            previous.delete()
 
     def _update_guardian(self, cleaned):
         """The identity that CAF/MSA recognised becomes the guardian's civil status."""

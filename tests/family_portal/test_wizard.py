@@ -165,6 +165,51 @@ def test_unknown_identity_switches_to_a_document(
         assert item.qf_value is None
 
 
+def test_sending_the_document_again_replaces_it(
+    client, canteen, giraud_family, api_particulier
+):
+    from pathlib import Path
+
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "document"}, follow=True)
+    first = SimpleUploadedFile("flou.pdf", b"%PDF-1.4\n% photo floue\n")
+    wizard.post("justificatif", {"kind": "caf", "file": first}, follow=True)
+    sent = QfDocument.objects.get(family=giraud_family)
+    first_path = Path(sent.file.path)
+    # The parent goes back and sends a better file.
+    client.get(wizard.url("justificatif"))
+    second = SimpleUploadedFile("net.pdf", b"%PDF-1.4\n% photo nette\n")
+    wizard.post("justificatif", {"kind": "tax", "file": second}, follow=True)
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+    document = QfDocument.objects.get(family=giraud_family)  # one, not two
+    assert (document.original_name, document.kind) == ("net.pdf", "tax")
+    assert not first_path.exists()
+    assert Enrolment.objects.filter(qf_source=Enrolment.QfSource.DOCUMENT).count() == 2
+
+
+def test_a_document_an_agent_checked_is_kept_when_another_is_sent(
+    client, canteen, giraud_family, api_particulier
+):
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "document"}, follow=True)
+    first = SimpleUploadedFile("illisible.pdf", b"%PDF-1.4\n% illisible\n")
+    wizard.post("justificatif", {"kind": "caf", "file": first}, follow=True)
+    QfDocument.objects.update(status=QfDocument.Status.REJECTED)
+    second = SimpleUploadedFile("lisible.pdf", b"%PDF-1.4\n% lisible\n")
+    wizard.post("justificatif", {"kind": "caf", "file": second}, follow=True)
+    assert sorted(QfDocument.objects.values_list("original_name", "status")) == [
+        ("illisible.pdf", "rejected"),
+        ("lisible.pdf", "pending"),
+    ]
+
+
 def test_api_down_saves_a_provisional_enrolment(
     client, canteen, giraud_family, api_particulier
 ):
