@@ -12,6 +12,16 @@ from .forms import ChildForm, FamilyForm, GuardianForm
 from .models import Family
 
 
+def is_staff_account(user) -> bool:
+    """An account of the commune's staff (editors, agents): it works in the admin and
+    never holds a family of its own."""
+    return user.is_staff or user.has_perm("wagtailadmin.access_admin")
+
+
+def staff_refused(request):
+    return render(request, "family_portal/staff_refused.html", status=403)
+
+
 def family_required(view):
     """Log in first; then a parent without a family is sent to create it."""
 
@@ -20,6 +30,8 @@ def family_required(view):
     def wrapper(request, *args, **kwargs):
         family = Family.for_user(request.user)
         if family is None:
+            if is_staff_account(request.user):
+                return staff_refused(request)
             return redirect("family_portal:family_create")
         request.family = family
         return view(request, *args, **kwargs)
@@ -56,6 +68,8 @@ def family_create(request):
     """First visit: the family's address and the first guardian, on one page."""
     if Family.for_user(request.user) is not None:
         return redirect("family_portal:dashboard")
+    if is_staff_account(request.user):
+        return staff_refused(request)
     family_form = FamilyForm(request.POST or None, prefix="famille")
     guardian_form = GuardianForm(
         request.POST or None,

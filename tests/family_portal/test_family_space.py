@@ -59,6 +59,36 @@ def test_new_parent_creates_the_family_with_french_errors(client, home_page):
     assert guardian.birth_commune_code == "45234"  # Orléans, resolved from its name
 
 
+def test_a_staff_account_cannot_hold_a_family(client, home_page):
+    from django.contrib.auth.models import Permission
+
+    agent = UserFactory(username="agent-guichet")
+    agent.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(agent)
+    for name in ("dashboard", "family_create", "child_add"):
+        response = client.get(reverse(f"family_portal:{name}"))
+        assert response.status_code == 403, name
+        html = response.content.decode()
+        assert "Espace réservé aux familles" in html
+        assert 'href="/admin/"' in html
+    response = client.post(
+        reverse("family_portal:family_create"),
+        {
+            "famille-name": "Famille Guichet",
+            "famille-street": "1 place de la Mairie",
+            "famille-postcode": "45999",
+            "famille-city": "Ville de Test",
+            "responsable-birth_name": "Guichet",
+            "responsable-first_name": "Agent",
+            "responsable-sex": "F",
+            "responsable-birth_date": "1980-01-01",
+            "responsable-birth_commune_code": "Orléans (45)",
+        },
+    )
+    assert response.status_code == 403
+    assert not Family.objects.exists()
+
+
 def test_guardian_born_abroad_needs_a_country(client, home_page):
     family = FamilyFactory()
     client.force_login(family.users.get())
