@@ -23,7 +23,8 @@ class SlidingWindowLimiter:
     """At most ``limit`` accepted requests per key in any ``window`` seconds.
 
     Refused requests are not counted, so a client that waits ``Retry-After`` gets
-    through. ``limit <= 0`` disables the limiter (headers still sent).
+    through. ``limit <= 0`` disables the limiter (the server then sends no RateLimit
+    headers).
     """
 
     def __init__(

@@ -286,12 +286,16 @@ class FakeApi:
 
     @staticmethod
     def _rate_headers(response: Response, decision: Decision) -> None:
+        response.headers["X-Response-Cached"] = "false"
+        if decision.limit <= 0:
+            # No limit (--rate-limit 0): announce none. "Remaining: 0" would make a
+            # well-behaved client wait for a reset before every request.
+            return
         response.headers.update(
             {
                 "RateLimit-Limit": str(decision.limit),
                 "RateLimit-Remaining": str(decision.remaining),
                 "RateLimit-Reset": str(math.ceil(decision.reset_at)),
-                "X-Response-Cached": "false",
             }
         )
 

@@ -537,6 +537,20 @@ def test_the_rate_limit_answers_429_with_retry_after():
     assert stats["by_status"]["429"] == 1
 
 
+def test_without_a_limit_none_is_announced():
+    with running_fake_api(rate_limit=0) as base_url:
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+        ) as http:
+            responses = [
+                http.get(IDENTITE_PATH, params=demo_params()) for _ in range(30)
+            ]
+    assert {response.status_code for response in responses} == {200}
+    for response in responses:
+        assert not [name for name in response.headers if name.startswith("ratelimit")]
+        assert response.headers["X-Response-Cached"] in {"true", "false"}
+
+
 def test_the_rate_limit_holds_under_concurrency():
     # A long window makes the count exact whatever the machine's speed.
     with fake_api_server(rate_limit=20, rate_window=30) as server:
