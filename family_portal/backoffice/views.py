@@ -420,38 +420,60 @@ def enrolment_reprice(request, pk):
     )
 
 
+def _enrolment_action(
+    request, item, form, act, *, title, submit, icon, back_url, danger=False
+):
+    """One action on an enrolment, with its form: on a valid POST, `act(cleaned_data)`
+    calls the service and returns (success message, where to go); a refusal of the
+    service (PriceChangeRefused, PlaceRefused) is shown on the form, in French."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, target = act(form.cleaned_data)
+        except (pricing.PriceChangeRefused, places.PlaceRefused) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, message)
+            return redirect(target)
+    return render(
+        request,
+        "action_form.html",
+        title,
+        {
+            "form": form,
+            "enrolment": item,
+            "submit": submit,
+            "danger": danger,
+            "back_url": back_url,
+        },
+        icon=icon,
+        subtitle=str(item),
+    )
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
 @never_cache
 @require_perms(CHANGE_ENROLMENT)
 def enrolment_override(request, pk):
     item = _enrolment(pk)
-    form = OverrideForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pricing.override_price(
-                item,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                user=request.user,
-            )
-        except pricing.PriceChangeRefused as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, f"Tarif fixé à {format_money(form.cleaned_data['amount'])}."
-            )
-            return redirect(enrolment_url(item))
-    return render(
+
+    def act(cleaned):
+        pricing.override_price(
+            item, amount=cleaned["amount"], reason=cleaned["reason"], user=request.user
+        )
+        return f"Tarif fixé à {format_money(cleaned['amount'])}.", enrolment_url(item)
+
+    return _enrolment_action(
         request,
-        "action_form.html",
-        "Corriger le tarif",
-        {
-            "form": form,
-            "enrolment": item,
-            "submit": "Enregistrer le tarif",
-            "back_url": enrolment_url(item),
-        },
+        item,
+        OverrideForm(_posted(request)),
+        act,
+        title="Corriger le tarif",
+        submit="Enregistrer le tarif",
         icon="edit",
-        subtitle=str(item),
+        back_url=enrolment_url(item),
     )
 
 
@@ -459,40 +481,29 @@ def enrolment_override(request, pk):
 @require_perms(CHANGE_ENROLMENT)
 def enrolment_cancel(request, pk):
     item = _enrolment(pk)
-    form = ReasonForm(
-        request.POST if request.method == "POST" else None,
-        label="Motif de l'annulation",
-        help_text="Envoyé à la famille par courriel.",
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            promoted = places.cancel(
-                item, reason=form.cleaned_data["reason"], user=request.user
-            )
-        except places.PlaceRefused as error:
-            form.add_error(None, str(error))
-        else:
-            text = "Inscription annulée."
-            if promoted:
-                names = ", ".join(str(entry.child) for entry in promoted)
-                text += (
-                    f" Place attribuée à {names} (liste d'attente), famille prévenue."
-                )
-            messages.success(request, text)
-            return redirect(enrolment_url(item))
-    return render(
+
+    def act(cleaned):
+        promoted = places.cancel(item, reason=cleaned["reason"], user=request.user)
+        text = "Inscription annulée."
+        if promoted:
+            names = ", ".join(str(entry.child) for entry in promoted)
+            text += f" Place attribuée à {names} (liste d'attente), famille prévenue."
+        return text, enrolment_url(item)
+
+    return _enrolment_action(
         request,
-        "action_form.html",
-        "Annuler l'inscription",
-        {
-            "form": form,
-            "enrolment": item,
-            "submit": "Annuler l'inscription",
-            "danger": True,
-            "back_url": enrolment_url(item),
-        },
+        item,
+        ReasonForm(
+            _posted(request),
+            label="Motif de l'annulation",
+            help_text="Envoyé à la famille par courriel.",
+        ),
+        act,
+        title="Annuler l'inscription",
+        submit="Annuler l'inscription",
         icon="cross",
-        subtitle=str(item),
+        back_url=enrolment_url(item),
+        danger=True,
     )
 
 
@@ -500,36 +511,26 @@ def enrolment_cancel(request, pk):
 @require_perms(CHANGE_ENROLMENT)
 def enrolment_promote(request, pk):
     item = _enrolment(pk)
-    form = ReasonForm(
-        request.POST if request.method == "POST" else None,
-        label="Motif",
-        help_text="Obligatoire si d'autres enfants attendent avant celui-ci.",
-        required=False,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            places.promote(item, reason=form.cleaned_data["reason"], user=request.user)
-        except places.PlaceRefused as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, f"{item.child} est inscrit(e) ; la famille est prévenue."
-            )
-            return redirect("family_backoffice:period_detail", pk=item.period_id)
-    return render(
+    period_url = reverse("family_backoffice:period_detail", args=[item.period_id])
+
+    def act(cleaned):
+        places.promote(item, reason=cleaned["reason"], user=request.user)
+        return f"{item.child} est inscrit(e) ; la famille est prévenue.", period_url
+
+    return _enrolment_action(
         request,
-        "action_form.html",
-        "Inscrire depuis la liste d'attente",
-        {
-            "form": form,
-            "enrolment": item,
-            "submit": "Inscrire",
-            "back_url": reverse(
-                "family_backoffice:period_detail", args=[item.period_id]
-            ),
-        },
+        item,
+        ReasonForm(
+            _posted(request),
+            label="Motif",
+            help_text="Obligatoire si d'autres enfants attendent avant celui-ci.",
+            required=False,
+        ),
+        act,
+        title="Inscrire depuis la liste d'attente",
+        submit="Inscrire",
         icon="tick",
-        subtitle=str(item),
+        back_url=period_url,
     )
 
 
