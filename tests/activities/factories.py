@@ -1,7 +1,5 @@
 """Factories for activity pages (see tests/factories.py for the shared ones)."""
 
-import datetime
-
 import factory
 import wagtail_factories
 
@@ -11,6 +9,7 @@ from activities.models import (
     ActivityPage,
     ActivityPeriod,
 )
+from tests.dates import school_year
 
 
 class ActivityIndexPageFactory(wagtail_factories.PageFactory):
@@ -22,7 +21,8 @@ class ActivityIndexPageFactory(wagtail_factories.PageFactory):
 
 
 class ActivityPageFactory(wagtail_factories.PageFactory):
-    """An activity page with one school-year period; ``baremes=[...]`` links barèmes."""
+    """An activity page with one period, the current school year (``tests.dates``), whose
+    enrolment window contains today; ``baremes=[...]`` links barèmes."""
 
     class Meta:
         model = ActivityPage
@@ -41,14 +41,15 @@ class ActivityPageFactory(wagtail_factories.PageFactory):
         page.bareme_links = [
             ActivityBaremeLink(bareme=bareme) for bareme in baremes or []
         ]
+        year = school_year()
         page.periods = [
             ActivityPeriod(
                 label="Année scolaire",
-                start=datetime.date(2026, 9, 1),
-                end=datetime.date(2027, 7, 3),
+                start=year.start,
+                end=year.end,
                 capacity=30,
-                enrolment_opens=datetime.date(2026, 6, 1),
-                enrolment_closes=datetime.date(2027, 6, 30),
+                enrolment_opens=year.enrolment_opens,
+                enrolment_closes=year.enrolment_closes,
             )
         ]
         if create:

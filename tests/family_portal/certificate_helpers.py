@@ -1,6 +1,5 @@
 """Helpers of the certificate tests: confirmed enrolments and PDF text extraction."""
 
-import datetime
 import io
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from wagtail.models import Site
 from family_portal import enrolment
 from family_portal.models import Enrolment, QuotientRecord
 from home.models import CommuneSettings
+from tests.dates import qf_month, qf_validity
 
 
 def commune(**fields):
@@ -29,15 +29,17 @@ def commune(**fields):
     return settings
 
 
-def api_quotient(family, value="1200", month=datetime.date(2026, 10, 1)):
+def api_quotient(family, value="1200", month=None):
+    """A QF from the API, valid today (see tests.dates)."""
+    valid_from, valid_until = qf_validity()
     return QuotientRecord.objects.create(
         family=family,
         value=Decimal(value),
         provider="CNAF",
         source=QuotientRecord.Source.API,
-        month=month,
-        valid_from=datetime.date(2026, 9, 1),
-        valid_until=datetime.date(2027, 8, 31),
+        month=month or qf_month(),
+        valid_from=valid_from,
+        valid_until=valid_until,
         request_id="req-1",
     )
 

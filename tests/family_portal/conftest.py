@@ -16,6 +16,7 @@ from qf_connector.fakeapi.testing import (
 from qf_connector.services import reset_client
 from tests.activities.examples import EXAMPLES_DIR, example_document
 from tests.activities.factories import ActivityIndexPageFactory, ActivityPageFactory
+from tests.dates import born
 
 from .factories import ChildFactory, FamilyFactory, GuardianFactory
 
@@ -71,8 +72,7 @@ def giraud_family(db):
         birth_date=datetime.date.fromisoformat(DEMO_ALLOCATAIRE["birth_date"]),
         birth_commune_code=DEMO_ALLOCATAIRE["birth_commune"],
     )
-    ChildFactory(
-        family=family, first_name="Léa", birth_date=datetime.date(2018, 11, 25)
-    )
-    ChildFactory(family=family, first_name="Tom", birth_date=datetime.date(2020, 3, 2))
+    # Léa is 7 and Tom 6 when the school year starts (tests.dates).
+    ChildFactory(family=family, first_name="Léa", birth_date=born(11, 25, age=7))
+    ChildFactory(family=family, first_name="Tom", birth_date=born(3, 2, age=6))
     return family

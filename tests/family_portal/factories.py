@@ -5,6 +5,7 @@ import datetime
 import factory
 
 from family_portal.models import Child, Family, Guardian
+from tests.dates import born
 from tests.factories import UserFactory
 
 
@@ -43,5 +44,5 @@ class ChildFactory(factory.django.DjangoModelFactory):
     family = factory.SubFactory(FamilyFactory)
     first_name = factory.Sequence(lambda n: f"Enfant{n}")
     last_name = "Giraud"
-    birth_date = datetime.date(2018, 11, 25)
+    birth_date = factory.LazyFunction(lambda: born(11, 25, age=7))
     school_level = "CE2"

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from family_portal.models import AgentAction, Enrolment, EnrolmentPriceChange
+from tests.dates import born
 
 from .backoffice_support import (  # noqa: F401 - fixtures
     agent_client_fixture,
@@ -329,10 +330,8 @@ def test_counter_mode_prices_then_confirms(
 def test_counter_mode_refuses_a_child_of_the_wrong_age(
     agent_client, canteen, giraud_family
 ):
-    import datetime
-
     baby = giraud_family.children.create(
-        first_name="Bébé", last_name="Giraud", birth_date=datetime.date(2025, 1, 1)
+        first_name="Bébé", last_name="Giraud", birth_date=born(1, 1, age=1)
     )
     url = reverse("family_backoffice:counter_enrol", args=[giraud_family.pk])
     response = agent_client.post(

@@ -18,6 +18,7 @@ from family_portal.models import (
     QuotientRecord,
     TaxNoticeRule,
 )
+from tests.dates import school_year
 
 from .backoffice_support import (  # noqa: F401 - fixtures
     agent_client_fixture,
@@ -289,14 +290,17 @@ def test_an_agent_enters_a_qf_by_hand(
         period_of(canteen),
         source=Enrolment.QfSource.UNAVAILABLE,
     )
+    # An older QF, from January before the school year, still valid today.
+    year = school_year()
+    january = datetime.date(year.start_year, 1, 1)
     old = QuotientRecord.objects.create(
         family=giraud_family,
         value=Decimal("2000"),
         provider="CNAF",
         source=QuotientRecord.Source.API,
-        month=datetime.date(2026, 1, 1),
-        valid_from=datetime.date(2026, 1, 1),
-        valid_until=datetime.date(2027, 8, 31),
+        month=january,
+        valid_from=january,
+        valid_until=year.qf_valid_until,
     )
     url = reverse("family_backoffice:quotient_add", args=[giraud_family.pk])
     response = agent_client.post(

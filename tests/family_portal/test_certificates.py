@@ -12,6 +12,7 @@ from family_portal.certificates import rendering, services
 from family_portal.certificates.fetcher import BASE_URL, LocalFilesFetcher
 from family_portal.certificates.numbering import allocate_numbers
 from family_portal.models import Certificate, Enrolment, EnrolmentPriceChange
+from tests.dates import french_date, qf_month
 
 from .certificate_helpers import commune, enrol, pdf_pages, pdf_text
 from .factories import ChildFactory, FamilyFactory, GuardianFactory
@@ -38,7 +39,7 @@ def test_pdf_says_what_domain_md_asks(canteen, giraud_family):
         "Restauration scolaire",
         "3,40 € par repas",
         "1 200 €",  # the QF used
-        "CAF, mois de référence : octobre 2026",
+        f"CAF, mois de référence : {french_date(qf_month(), 'F Y')}",
         "API Particulier",
         "Tranche 3",
         "délibération tarifs restauration 2022 du 1 juillet 2022",
@@ -292,11 +293,13 @@ def test_repricing_replaces_the_certificate(canteen, giraud_family):
     assert old.replaced_by == new
     assert old.content["price"] == "3,40 €"  # never edited
     assert new.content["price"] == "1,00 €"
-    # A change of situation applies from the following month, never retroactively.
+    # A change of situation applies from the following month, never retroactively
+    # (and not before the period starts, in summer).
     priced = lea.priced_at.date()
-    assert new.valid_from == (
-        priced.replace(day=1) + datetime.timedelta(days=32)
-    ).replace(day=1)
+    following_month = (priced.replace(day=1) + datetime.timedelta(days=32)).replace(
+        day=1
+    )
+    assert new.valid_from == max(following_month, lea.period.start)
     assert "1,00 € par repas" in pdf_text(services.certificate_pdf(new))
     # Asking again changes nothing.
     assert services.current_certificate(lea) == new

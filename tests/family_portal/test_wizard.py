@@ -13,6 +13,7 @@ from family_portal.models import Enrolment, QfDocument, QuotientRecord
 from home import communes
 from qf_connector.models import ApiCallLog
 from qf_connector.services import reset_client
+from tests.dates import born, qf_month, qf_validity
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +286,7 @@ def test_closed_window_and_ages_are_refused(
     period = canteen.periods.get()
     client.force_login(giraud_family.users.get())
     baby = giraud_family.children.create(
-        first_name="Bébé", last_name="Giraud", birth_date=datetime.date(2025, 1, 1)
+        first_name="Bébé", last_name="Giraud", birth_date=born(1, 1, age=1)
     )
     wizard = Wizard(client, canteen)
     wizard.start()
@@ -315,14 +316,15 @@ def test_provisional_enrolments_are_settled_when_the_qf_arrives(canteen, giraud_
         enrolment.QfChoice(Enrolment.QfSource.UNAVAILABLE),
     )
     assert {e.amount for e in pending} == {Decimal("3.50")}
+    valid_from, valid_until = qf_validity()
     record = QuotientRecord.objects.create(
         family=giraud_family,
         value=Decimal("600"),
         provider="CNAF",
         source=QuotientRecord.Source.API,
-        month=datetime.date(2026, 10, 1),
-        valid_from=datetime.date(2026, 11, 1),
-        valid_until=datetime.date(2027, 8, 31),
+        month=qf_month(),
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     changes = enrolment.reprice_family_pending(giraud_family, commune, record)
     assert len(changes) == 2

@@ -6,7 +6,6 @@ Barème edits and re-pricing running meanwhile leave each enrolment with one sna
 that its own barème version explains.
 """
 
-import datetime
 import threading
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from activities.pricing import Situation, quote
 from family_portal import enrolment
 from family_portal.models import Enrolment, EnrolmentPriceChange
 from home.models import CommuneSettings
+from tests.dates import born
 from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,7 @@ def prepared_parent(activity, period):
     """A parent whose wizard stands at the last step, ready to confirm."""
     family = FamilyFactory()
     GuardianFactory(family=family)
-    child = ChildFactory(family=family, birth_date=datetime.date(2018, 5, 1))
+    child = ChildFactory(family=family, birth_date=born(5, 1, age=8))
     client = Client()
     client.force_login(family.users.get())
     prefix = f"inscription_{activity.pk}"

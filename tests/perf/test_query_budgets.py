@@ -19,6 +19,7 @@ from home import communes
 from home.models import CommuneSettings, ContentPage, HomePageHighlight
 from qf_connector.fakeapi.cases import DEMO_ALLOCATAIRE
 from tests.activities.factories import ActivityIndexPageFactory, ActivityPageFactory
+from tests.dates import born
 from tests.family_portal.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 from .conftest import QueryCount
@@ -224,7 +225,7 @@ def family_of_the_demo_allocataire(children):
         birth_commune_code=DEMO_ALLOCATAIRE["birth_commune"],
     )
     for _ in range(children):
-        ChildFactory(family=family, birth_date=datetime.date(2019, 5, 4))
+        ChildFactory(family=family, birth_date=born(5, 4, age=7))
     return family
 
 
