@@ -166,24 +166,32 @@ def test_unknown_identity_switches_to_a_document(
         assert item.qf_value is None
 
 
+def document_path(client, activity, family):
+    """A signed-in parent on the document step, children and period chosen."""
+    client.force_login(family.users.get())
+    wizard = Wizard(client, activity)
+    wizard.start()
+    choose_children(wizard, family, activity.periods.get())
+    wizard.post("quotient", {"source": "document"}, follow=True)
+    return wizard
+
+
+def send(wizard, name, kind="caf"):
+    upload = SimpleUploadedFile(name, b"%PDF-1.4\n% " + name.encode() + b"\n")
+    return wizard.post("justificatif", {"kind": kind, "file": upload}, follow=True)
+
+
 def test_sending_the_document_again_replaces_it(
     client, canteen, giraud_family, api_particulier
 ):
     from pathlib import Path
 
-    client.force_login(giraud_family.users.get())
-    wizard = Wizard(client, canteen)
-    wizard.start()
-    choose_children(wizard, giraud_family, canteen.periods.get())
-    wizard.post("quotient", {"source": "document"}, follow=True)
-    first = SimpleUploadedFile("flou.pdf", b"%PDF-1.4\n% photo floue\n")
-    wizard.post("justificatif", {"kind": "caf", "file": first}, follow=True)
-    sent = QfDocument.objects.get(family=giraud_family)
-    first_path = Path(sent.file.path)
+    wizard = document_path(client, canteen, giraud_family)
+    send(wizard, "flou.pdf")
+    first_path = Path(QfDocument.objects.get(family=giraud_family).file.path)
     # The parent goes back and sends a better file.
     client.get(wizard.url("justificatif"))
-    second = SimpleUploadedFile("net.pdf", b"%PDF-1.4\n% photo nette\n")
-    wizard.post("justificatif", {"kind": "tax", "file": second}, follow=True)
+    send(wizard, "net.pdf", kind="tax")
     wizard.post("tarif", {})
     wizard.post("confirmation", {"accept": "on"}, follow=True)
     document = QfDocument.objects.get(family=giraud_family)  # one, not two
@@ -195,16 +203,10 @@ def test_sending_the_document_again_replaces_it(
 def test_a_document_an_agent_checked_is_kept_when_another_is_sent(
     client, canteen, giraud_family, api_particulier
 ):
-    client.force_login(giraud_family.users.get())
-    wizard = Wizard(client, canteen)
-    wizard.start()
-    choose_children(wizard, giraud_family, canteen.periods.get())
-    wizard.post("quotient", {"source": "document"}, follow=True)
-    first = SimpleUploadedFile("illisible.pdf", b"%PDF-1.4\n% illisible\n")
-    wizard.post("justificatif", {"kind": "caf", "file": first}, follow=True)
+    wizard = document_path(client, canteen, giraud_family)
+    send(wizard, "illisible.pdf")
     QfDocument.objects.update(status=QfDocument.Status.REJECTED)
-    second = SimpleUploadedFile("lisible.pdf", b"%PDF-1.4\n% lisible\n")
-    wizard.post("justificatif", {"kind": "caf", "file": second}, follow=True)
+    send(wizard, "lisible.pdf")
     assert sorted(QfDocument.objects.values_list("original_name", "status")) == [
         ("illisible.pdf", "rejected"),
         ("lisible.pdf", "pending"),
