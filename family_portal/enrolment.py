@@ -211,7 +211,7 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
                     )
                 )
             version.mark_used()
-            prepare_certificates_on_commit(
+            _prepare_certificates(
                 [item for item in created if item.status == Enrolment.Status.CONFIRMED],
                 user=user,
             )
@@ -303,7 +303,7 @@ def reprice(
         enrolment.save()
         version.mark_used()
         # A certificate is replaced, never edited, when the tariff changes.
-        prepare_certificates_on_commit([enrolment], user=user)
+        _prepare_certificates([enrolment], user=user)
         return EnrolmentPriceChange.objects.create(
             enrolment=enrolment,
             kind=kind,
@@ -314,8 +314,9 @@ def reprice(
         )
 
 
-def prepare_certificates_on_commit(enrolments, user=None) -> None:
-    """Certificates follow the tariff: issued, replaced or revoked in the background."""
+def _prepare_certificates(enrolments, user=None) -> None:
+    """Certificates follow the tariff: issued, replaced or revoked in the background
+    (imported here: the certificates' content imports this module)."""
     from .certificates.services import prepare_on_commit
 
     prepare_on_commit(enrolments, user=user)

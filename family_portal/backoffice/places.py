@@ -7,7 +7,8 @@ from django.db import transaction
 
 from activities.models import ActivityPeriod
 
-from ..enrolment import QfChoice, prepare_certificates_on_commit
+from ..certificates.services import prepare_on_commit
+from ..enrolment import QfChoice
 from ..models import AgentAction, Enrolment
 from .audit import record_action
 from .mail import send_family_mail
@@ -35,32 +36,46 @@ def _taken(period) -> int:
     return Enrolment.objects.holding_place().filter(period=period).count()
 
 
-def _promote(enrolment: Enrolment, user, reason: str) -> Enrolment:
+def _set_status(enrolment, status, *, user, kind, reason, mail_subject, mail, context):
+    """Change the enrolment's status (inside the caller's transaction): its certificate
+    follows in the background, the change is audited and the family told after commit."""
     before = enrolment.status
-    # A price still waiting for its QF stays provisional once the child has a place.
-    enrolment.status = (
-        Enrolment.Status.QF_PENDING
-        if QfChoice(enrolment.qf_source).provisional
-        else Enrolment.Status.CONFIRMED
-    )
+    enrolment.status = status
     enrolment.save(update_fields=["status", "updated_at"])
-    prepare_certificates_on_commit([enrolment], user=user)
+    prepare_on_commit([enrolment], user=user)
     record_action(
-        AgentAction.Kind.ENROLMENT_PROMOTED,
+        kind,
         user,
         family=enrolment.family,
         enrolment=enrolment,
         reason=reason,
         before={"status": before},
-        after={"status": enrolment.status},
+        after={"status": status},
     )
     transaction.on_commit(
         lambda: send_family_mail(
             enrolment.family,
-            f"Une place s'est libérée : {enrolment.period.activity.title}",
-            "backoffice/email/waiting_promoted.txt",
-            {"enrolment": enrolment},
+            f"{mail_subject} : {enrolment.period.activity.title}",
+            f"backoffice/email/{mail}",
+            {"enrolment": enrolment, **context},
         )
+    )
+    return before
+
+
+def _promote(enrolment: Enrolment, user, reason: str) -> Enrolment:
+    # A price still waiting for its QF stays provisional once the child has a place.
+    _set_status(
+        enrolment,
+        Enrolment.Status.QF_PENDING
+        if QfChoice(enrolment.qf_source).provisional
+        else Enrolment.Status.CONFIRMED,
+        user=user,
+        kind=AgentAction.Kind.ENROLMENT_PROMOTED,
+        reason=reason,
+        mail_subject="Une place s'est libérée",
+        mail="waiting_promoted.txt",
+        context={},
     )
     return enrolment
 
@@ -119,27 +134,16 @@ def cancel(enrolment: Enrolment, *, reason: str, user) -> list[Enrolment]:
         )
         if enrolment.status == Enrolment.Status.CANCELLED:
             raise PlaceRefused("Cette inscription est déjà annulée.")
-        before = enrolment.status
-        enrolment.status = Enrolment.Status.CANCELLED
-        enrolment.save(update_fields=["status", "updated_at"])
-        # Its certificate, if any, no longer verifies.
-        prepare_certificates_on_commit([enrolment], user=user)
-        record_action(
-            AgentAction.Kind.ENROLMENT_CANCELLED,
-            user,
-            family=enrolment.family,
-            enrolment=enrolment,
+        # Its certificate, if any, is revoked: it no longer verifies.
+        before = _set_status(
+            enrolment,
+            Enrolment.Status.CANCELLED,
+            user=user,
+            kind=AgentAction.Kind.ENROLMENT_CANCELLED,
             reason=reason,
-            before={"status": before},
-            after={"status": enrolment.status},
-        )
-        transaction.on_commit(
-            lambda: send_family_mail(
-                enrolment.family,
-                f"Inscription annulée : {enrolment.period.activity.title}",
-                "backoffice/email/enrolment_cancelled.txt",
-                {"enrolment": enrolment, "reason": reason},
-            )
+            mail_subject="Inscription annulée",
+            mail="enrolment_cancelled.txt",
+            context={"reason": reason},
         )
         if before == Enrolment.Status.WAITING:
             return []

@@ -85,18 +85,13 @@ def _delete_in_batches(queryset, on_batch, before_delete=None) -> int:
         on_batch(len(batch))
 
 
-def _delete_files(documents) -> None:
+def _delete_files(rows) -> None:
     # Files go first: an interruption then leaves rows without files (deleted by the
     # rerun), never files without rows (personal data nobody would find again).
-    for document in documents:
-        if document.file:
-            document.file.delete(save=False)
-
-
-def _delete_batch_files(batches) -> None:
-    for batch in batches:
-        if batch.file:
-            batch.file.delete(save=False)
+    # Documents and certificate batches both keep theirs in `file`.
+    for row in rows:
+        if row.file:
+            row.file.delete(save=False)
 
 
 def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
@@ -143,7 +138,7 @@ def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
         path.unlink(missing_ok=True)
     summary.wizard_files = len(wizard_files)
     summary.certificate_batches = _delete_in_batches(
-        batches, reporter("Lots d'attestations", batches.count()), _delete_batch_files
+        batches, reporter("Lots d'attestations", batches.count()), _delete_files
     )
     summary.call_logs = ApiCallLog.purge_expired(now)
     if progress is not None and summary.call_logs:

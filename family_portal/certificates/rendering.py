@@ -13,6 +13,7 @@ once per process; QR codes are inline SVG paths (vector, nothing to fetch).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import threading
@@ -240,8 +241,6 @@ def join_pdfs(parts: Sequence[bytes], *, title: str, target=None):
     """One PDF of all the parts' pages, in order, in French, titled; written to `target`
     (a path or a binary file), or returned as bytes. qpdf (through pikepdf) joins 500
     pages in under a second, where pypdf took ten."""
-    import io
-
     import pikepdf
 
     joined = pikepdf.new()

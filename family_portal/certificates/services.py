@@ -224,21 +224,19 @@ def revoke(certificate: Certificate, *, user=None, reason: str) -> None:
 def certificate_pdf(certificate: Certificate, *, commune=None) -> bytes:
     """The certificate's PDF as issued: laid out the first time, then read from its
     file (the certificate never changes, so neither does its PDF)."""
-    if certificate.pdf:
-        try:
-            with certificate.pdf.open("rb") as stored:
-                return stored.read()
-        except (
-            FileNotFoundError
-        ):  # lost (a restored backup without files): lay out again
-            logger.warning(
-                "Certificate %s: PDF file missing, laid out again", certificate
-            )
-    data = rendering.render_one(
-        certificate, commune_settings=commune or commune_settings()
-    )
-    store_pdf(certificate, data)
-    return data
+    return pdfs_of([certificate], commune=commune)[0]
+
+
+def _stored_pdf(certificate: Certificate) -> bytes | None:
+    """The PDF kept for the certificate, or None when it has none (yet) or lost it."""
+    if not certificate.pdf:
+        return None
+    try:
+        with certificate.pdf.open("rb") as stored:
+            return stored.read()
+    except FileNotFoundError:  # a restored backup without its files: lay out again
+        logger.warning("Certificate %s: PDF file missing, laid out again", certificate)
+        return None
 
 
 def store_pdf(certificate: Certificate, data: bytes) -> None:
@@ -265,11 +263,11 @@ def pdfs_of(certificates, *, commune=None, progress=None) -> list[bytes]:
     found: dict[int, bytes] = {}
     missing = []
     for certificate in certificates:
-        try:
-            with certificate.pdf.open("rb") as stored:
-                found[certificate.pk] = stored.read()
-        except (ValueError, FileNotFoundError):  # no file yet, or lost
+        data = _stored_pdf(certificate)
+        if data is None:
             missing.append(certificate)
+        else:
+            found[certificate.pk] = data
     done = len(found)
     if progress is not None:
         progress(done)
