@@ -1,8 +1,8 @@
 """The demo commune's activities, priced by real published grids (idempotent).
 
-The barèmes in ``demo_baremes/`` are the grids of ``shared/baremes/examples`` as their
-communes published them; the after-school care and conservatory grids, which no example
-covers, are fictional ones of "Ville de Démo", dated for the current school year.
+The barèmes in ``demo_baremes/`` are the tests' example grids
+(``tests/activities/data/baremes``) as their communes published them; the after-school
+care and conservatory grids, which no example covers, are fictional ones of "Ville de Démo", dated for the current school year.
 """
 
 import datetime

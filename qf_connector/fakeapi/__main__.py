@@ -59,7 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         nargs="+",
         metavar="DIR",
         help="case folders or files, searched recursively "
-        "(default: the shared staging folder)",
+        "(default: the staging cases shipped in qf_connector/fakeapi/staging)",
     )
     parser.add_argument(
         "--token",

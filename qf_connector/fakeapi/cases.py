@@ -16,7 +16,6 @@ case's own ``params``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,21 +84,15 @@ class CaseFileError(ValueError):
     """A case or token file the server cannot use (raised at start-up, not later)."""
 
 
-def shared_dir() -> Path:
-    """The shared folder holding ``api-particulier/``: ``$PORTAIL_SHARED_DIR``, else
-    ``<repository root>/../shared`` (CI clones the repository with ``shared/`` beside
-    it)."""
-    configured = os.environ.get("PORTAIL_SHARED_DIR")
-    if configured:
-        return Path(configured).expanduser().resolve()
-    repository_root = Path(__file__).resolve().parents[2]
-    return (repository_root.parent / "shared").resolve()
+STAGING_DIR = Path(__file__).resolve().parent / "staging"
 
 
 def staging_dir() -> Path:
-    """``…/api-particulier/fixtures/staging``: pass it as ``--cases`` to serve every
-    identite case, every FranceConnect case and the FranceConnect tokens."""
-    return shared_dir() / "api-particulier" / "fixtures" / "staging"
+    """The staging cases shipped with this package (``staging/``, copied from
+    ``etalab/siade_staging_data``, MIT licence: see its README): pass it as ``--cases``
+    to serve every identite case, every FranceConnect case and the FranceConnect
+    tokens."""
+    return STAGING_DIR
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ As a separate process, like production's remote API (``make demo``, benchmarks):
     …
     process.stop()
 
-Both default to the shared staging cases (``staging_dir()``: ``$PORTAIL_SHARED_DIR``
-or ``<repository root>/../shared``) and to the demo token ``DEFAULT_TOKEN``.
+Both default to the staging cases shipped with the package (``staging_dir()``) and
+to the demo token ``DEFAULT_TOKEN``.
 Faults are injected with ``FakeApiControl(base_url)`` (over HTTP, so it works with
 both forms) or given at start-up as ``faults=[Fault.from_spec("drop")]``.
 """
@@ -44,7 +44,6 @@ from .cases import (
     FRANCE_CONNECT,
     IDENTITE,
     CaseBook,
-    shared_dir,
     staging_dir,
 )
 from .faults import Fault
@@ -72,7 +71,6 @@ __all__ = [
     "load_cases",
     "running_fake_api",
     "running_fake_api_process",
-    "shared_dir",
     "staging_dir",
     "start_fake_api_process",
 ]

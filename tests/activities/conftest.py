@@ -1,4 +1,4 @@
-"""Fixtures of the activities tests: barèmes from the shared examples, activity pages."""
+"""Fixtures of the activities tests: barèmes from the examples (data/baremes), activity pages."""
 
 import pytest
 
@@ -10,7 +10,7 @@ from .factories import ActivityIndexPageFactory, ActivityPageFactory
 
 @pytest.fixture
 def import_example(db):
-    """Import a shared example by file name (without .json); returns its version."""
+    """Import an example by file name (without .json); returns its version."""
 
     def load(name):
         version, _ = import_document(example_document(EXAMPLES_DIR / f"{name}.json"))

@@ -1,19 +1,9 @@
-"""The shared example barèmes and their expected prices (``shared/baremes/examples``)."""
+"""The example barèmes and their expected prices (``data/baremes``, see its README)."""
 
 import json
-import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_dir() -> Path:
-    """``$PORTAIL_SHARED_DIR``, or the ``shared`` folder beside the checkout (as in CI)."""
-    configured = os.environ.get("PORTAIL_SHARED_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared"
-
-
-EXAMPLES_DIR = shared_dir() / "baremes" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parent / "data" / "baremes"
 EXAMPLE_FILES = sorted(
     path
     for path in EXAMPLES_DIR.glob("*.json")

@@ -1,4 +1,4 @@
-"""The pricing engine: the shared examples, every validation problem, every rule."""
+"""The pricing engine: the example barèmes, every validation problem, every rule."""
 
 import copy
 import json
@@ -111,11 +111,11 @@ def only_problem(document: dict, code: str):
     return problems[0]
 
 
-# --- The shared examples -------------------------------------------------------------
+# --- The example barèmes -------------------------------------------------------------
 
 
-def test_the_shared_examples_are_found():
-    assert len(EXAMPLE_FILES) >= 5, "shared/baremes/examples not found"
+def test_the_example_baremes_are_found():
+    assert len(EXAMPLE_FILES) >= 5, "tests/activities/data/baremes not found"
     assert len(EXAMPLE_CASES) >= 30
 
 

@@ -23,7 +23,6 @@ from qf_connector.fakeapi.testing import (
     TEST_RECIPIENT,
     FakeApiControl,
     fake_api_server,
-    staging_dir,
 )
 from qf_connector.services import reset_client
 
@@ -142,11 +141,6 @@ def demo_commune(wagtail_tree):
 @pytest.fixture(scope="session")
 def fake_api_thread():
     """The fake API Particulier, over real HTTP, in a thread of this process."""
-    if not staging_dir().is_dir():
-        message = f"the fake API's staging cases are missing ({staging_dir()})"
-        if os.environ.get("CI"):
-            pytest.fail(message + ": set PORTAIL_SHARED_DIR.")
-        pytest.skip(message)
     with fake_api_server() as server:
         yield server
 

@@ -11,7 +11,6 @@ from qf_connector.fakeapi.testing import (
     TEST_RECIPIENT,
     FakeApiControl,
     fake_api_server,
-    staging_dir,
 )
 from qf_connector.services import reset_client
 from tests.activities.examples import EXAMPLES_DIR, example_document
@@ -23,8 +22,6 @@ from .factories import ChildFactory, FamilyFactory, GuardianFactory
 
 @pytest.fixture(scope="session")
 def fake_api():
-    if not staging_dir().is_dir():
-        pytest.skip("shared staging fixtures not found")
     with fake_api_server() as server:
         yield server
 

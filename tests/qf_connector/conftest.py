@@ -14,7 +14,6 @@ from qf_connector.fakeapi.testing import (
     TEST_RECIPIENT,
     FakeApiControl,
     fake_api_server,
-    staging_dir,
 )
 from qf_connector.resilience import Throttle
 
@@ -24,8 +23,6 @@ TEST_RATE = 15.0
 
 @pytest.fixture(scope="session")
 def fake_api():
-    if not staging_dir().is_dir():
-        pytest.skip("shared staging fixtures not found")
     with fake_api_server() as server:
         yield server
 

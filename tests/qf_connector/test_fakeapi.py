@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from home.siret import is_valid_siret
+from qf_connector import fakeapi as fake_api_module
 from qf_connector.fakeapi import matching
 from qf_connector.fakeapi.cases import (
     DEMO_ALLOCATAIRE,
@@ -27,8 +28,6 @@ from qf_connector.fakeapi.cases import (
     DEMO_QUOTIENT,
     FRANCE_CONNECT,
     IDENTITE,
-    CaseBook,
-    shared_dir,
     staging_dir,
 )
 from qf_connector.fakeapi.faults import Fault, FaultError
@@ -48,11 +47,7 @@ IDENTITE_PATH = "/v3/dss/quotient_familial/identite"
 FRANCE_CONNECT_PATH = "/v3/dss/quotient_familial/france_connect"
 SECRET_NAME = "ZORGLUBIENNE"  # a name no case holds, easy to look for in logs
 
-pytestmark = pytest.mark.skipif(
-    not staging_dir().is_dir(), reason="shared staging fixtures not found"
-)
-
-BOOK = load_cases() if staging_dir().is_dir() else CaseBook()
+BOOK = load_cases()
 IDENTITE_CASES = BOOK.cases[IDENTITE]
 FRANCE_CONNECT_CASES = BOOK.cases[FRANCE_CONNECT]
 
@@ -931,7 +926,7 @@ def test_the_package_imports_no_django():
     assert result.returncode == 0
 
 
-# -- the demo family and the shared folder -------------------------------------------------
+# -- the demo family and the shipped cases -------------------------------------------------
 
 
 def test_the_demo_allocataire_is_a_staging_case(client):
@@ -961,17 +956,15 @@ def test_the_demo_allocataire_is_a_staging_case(client):
     assert DEMO_ALLOCATAIRE["birth_date"] == "1988-12-01"
 
 
-def test_the_shared_folder_comes_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("PORTAIL_SHARED_DIR", str(tmp_path))
-    assert shared_dir() == tmp_path.resolve()
-    assert (
-        staging_dir() == tmp_path.resolve() / "api-particulier" / "fixtures" / "staging"
-    )
-
-
-def test_the_shared_folder_defaults_beside_the_repository(monkeypatch):
-    monkeypatch.delenv("PORTAIL_SHARED_DIR", raising=False)
-    assert shared_dir() == (Path(REPOSITORY_ROOT).parent / "shared").resolve()
+def test_the_staging_cases_ship_inside_the_package_with_their_licence():
+    package = Path(fake_api_module.__file__).resolve().parent
+    assert staging_dir() == package / "staging"
+    assert "MIT License" in (staging_dir() / "LICENSE").read_text(encoding="utf-8")
+    readme = (staging_dir() / "README.md").read_text(encoding="utf-8")
+    assert "etalab/siade_staging_data" in readme
+    for case in (*IDENTITE_CASES, *FRANCE_CONNECT_CASES):
+        assert case.file.is_relative_to(package)
+    assert len(IDENTITE_CASES) >= 20 and len(FRANCE_CONNECT_CASES) >= 10
 
 
 # -- matching ------------------------------------------------------------------------------

@@ -11,23 +11,11 @@ from qf_connector.fakeapi.testing import (
     FRANCE_CONNECT,
     IDENTITE,
     load_cases,
-    staging_dir,
 )
 from qf_connector.identity import Identity, QfMonth
 
-pytestmark = pytest.mark.skipif(
-    not staging_dir().is_dir(), reason="shared staging fixtures not found"
-)
-
-
-def _cases(route):
-    if not staging_dir().is_dir():
-        return []
-    return load_cases().cases[route]
-
-
-IDENTITE_CASES = _cases(IDENTITE)
-FRANCE_CONNECT_CASES = _cases(FRANCE_CONNECT)
+IDENTITE_CASES = load_cases().cases[IDENTITE]
+FRANCE_CONNECT_CASES = load_cases().cases[FRANCE_CONNECT]
 
 EXPECTED_KINDS = {
     404: ErrorKind.NO_FILE,
