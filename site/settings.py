@@ -158,6 +158,20 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite (the demo, small installs) serving a web server: writers queue behind a busy
+# timeout instead of failing with "database is locked"; IMMEDIATE transactions take the
+# write lock at BEGIN (a read transaction upgraded to a write cannot wait, it fails at
+# once); the WAL journal lets readers go on while one writer commits.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
