@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 LOOPBACK = "127.0.0.1"
+BENCHMARK_SITE_URL = "https://www.ville-demo.example"
 
 
 def exit_cleanly_on_sigterm() -> None:
@@ -97,6 +98,9 @@ class Deployment:
             STATIC_ROOT=str(self.static_root),
             MEDIA_ROOT=str(self.workdir / "media"),
             PRIVATE_MEDIA_ROOT=str(self.workdir / "private"),
+            # Production's public addresses (the site answers on loopback anyway: it is
+            # the default site); it refuses to start with a local or plain HTTP one.
+            WAGTAILADMIN_BASE_URL=BENCHMARK_SITE_URL,
             LOG_LEVEL="WARNING",
             PYTHONDONTWRITEBYTECODE="1",
         )
@@ -126,6 +130,7 @@ class Deployment:
         # The demo refuses production settings (known passwords): load it as the demo
         # does, into the same database.
         self.manage("load_demo", PORTAIL_ENV="development")
+        self.manage("set_site_url", BENCHMARK_SITE_URL)
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ class HomeConfig(AppConfig):
     verbose_name = "Site de la commune"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the checks
         from .caching import connect_signals
 
         connect_signals()

@@ -80,6 +80,11 @@ if PRODUCTION:
         problems.append("DATABASE_URL must name the production database")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the site's host names")
+    admin_url = os.environ.get("WAGTAILADMIN_BASE_URL", "")
+    if not admin_url.startswith("https://") or any(
+        local in admin_url for local in ("://localhost", "://127.", "://[::1]")
+    ):
+        problems.append("WAGTAILADMIN_BASE_URL must be the site's public https address")
     if problems:
         raise ImproperlyConfigured(
             "Refusing to start in production: " + "; ".join(problems) + "."
@@ -283,7 +288,10 @@ DEFAULT_FROM_EMAIL = env_str(
 
 # Wagtail
 WAGTAIL_SITE_NAME = env_str("WAGTAIL_SITE_NAME", "Portail Famille")
-WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The admin's address in Wagtail's own e-mails and image URLs. `make demo` sets it to the
+# address it serves; production requires the public https address. Certificates' links
+# use the default Wagtail Site's address (home/site_url.py), checked at start-up too.
+WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL") or None
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
@@ -429,8 +437,6 @@ elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
-# The public address printed in the certificates' verification links and QR codes.
-CERTIFICATE_BASE_URL = env_str("CERTIFICATE_BASE_URL", WAGTAILADMIN_BASE_URL)
 # WeasyPrint reports each rendering step, and fontTools each font it unpacks, at INFO.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

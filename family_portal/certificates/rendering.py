@@ -32,6 +32,8 @@ from django.utils.safestring import mark_safe
 from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
+from home.site_url import absolute_url
+
 from . import pdfworker
 from .fetcher import LocalFilesFetcher, media_url, static_url
 
@@ -78,11 +80,10 @@ def resources() -> Resources:
 
 
 def verification_url(certificate) -> str:
-    base = (
-        getattr(settings, "CERTIFICATE_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL
-    )
+    """The address printed and QR-coded on the certificate: the site's own (the default
+    Wagtail Site's root URL), whatever request or worker lays it out."""
     path = reverse("certificates:verify", args=[certificate.number, certificate.token])
-    return base.rstrip("/") + path
+    return absolute_url(path)
 
 
 def signature_lines(commune: dict) -> list[str]:

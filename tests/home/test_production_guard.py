@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k7#Vq9!mZ2@pL4$wX8^nR1&tY6*uB3(cE5)dF0-gH_jJ+sK=aM;oN:iP,lQ.vW/x"
 
@@ -13,7 +15,14 @@ def run_manage(*args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "DATABASE_URL",
+            "ALLOWED_HOSTS",
+            "WAGTAILADMIN_BASE_URL",
+        }
     }
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = "portail_site.settings"
@@ -32,6 +41,7 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_KEY,
     "DATABASE_URL": "postgres://portail:motdepasse@127.0.0.1:5432/portail",
     "ALLOWED_HOSTS": "www.ville-demo.example",
+    "WAGTAILADMIN_BASE_URL": "https://www.ville-demo.example",
 }
 
 
@@ -56,6 +66,15 @@ def test_production_refuses_missing_database_and_hosts():
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr and "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "address", ["", "http://www.ville-demo.example", "https://127.0.0.1:8000"]
+)
+def test_production_refuses_an_admin_address_that_is_not_public_https(address):
+    result = run_manage("check", **{**PRODUCTION, "WAGTAILADMIN_BASE_URL": address})
+    assert result.returncode != 0
+    assert "WAGTAILADMIN_BASE_URL" in result.stderr
 
 
 def test_production_settings_pass_check_deploy():

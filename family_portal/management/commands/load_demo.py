@@ -10,25 +10,36 @@ from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
+from home.site_url import set_root_url
 
 
 class Command(BaseCommand):
     help = "Load the demo commune (pages, settings, groups, accounts, a family). Safe to rerun."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--site-url",
+            help="the address the demo is served at, e.g. http://127.0.0.1:8200 "
+            "(`make demo` passes it): the certificates' links use it",
+        )
+
+    def handle(self, *args, site_url=None, **options):
         try:
             with transaction.atomic():
                 home = load_demo()
+                site = Site.objects.get(root_page=home)
+                if site_url:
+                    set_root_url(site, site_url)
                 load_demo_activities(home)
-                commune = CommuneSettings.for_site(Site.objects.get(root_page=home))
+                commune = CommuneSettings.for_site(site)
                 load_demo_family(commune)
                 load_backoffice_demo(commune)
-        except ImproperlyConfigured as error:
+        except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS("Demo commune « Ville de Démo » is ready.")
         )
-        self.stdout.write("Demo accounts (site: http://127.0.0.1:8000):")
+        self.stdout.write(f"Demo accounts (site: {site.root_url}):")
         for account in DEMO_ACCOUNTS:
             login = account.email if account is DEMO_PARENT else account.username
             where = "/compte/login/" if account is DEMO_PARENT else "/admin/"
