@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 FAKE_API_PORT ?= 8765
+DEMO_ENV := WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) \
+  API_PARTICULIER_URL=http://127.0.0.1:$(FAKE_API_PORT)
 
 # WeasyPrint needs Pango and HarfBuzz and at least one font.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
@@ -43,16 +45,15 @@ system-runtime:
 system-test:
 	@.ci/ensure-debian-packages $(DEBIAN_TEST)
 
+# Migrates, loads the demo at the address it is served, then starts the fake API
+# Particulier, the periodic jobs and the site, each checked to answer
+# (site/demo.py): it stops with the error when one does not.
 demo: system-runtime install
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py load_demo
-	@echo "Site: http://$(HOST):$(PORT)/  —  admin: http://$(HOST):$(PORT)/admin/"
-	@echo "Fake API Particulier: http://127.0.0.1:$(FAKE_API_PORT) (log: var/fakeapi.log)"
-	@mkdir -p var; \
-	$(PY) -m qf_connector.fakeapi --port $(FAKE_API_PORT) > var/fakeapi.log 2>&1 & fake_api=$$!; \
-	trap 'kill $$fake_api 2>/dev/null' EXIT INT TERM; \
-	API_PARTICULIER_URL=http://127.0.0.1:$(FAKE_API_PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py load_demo --site-url http://$(HOST):$(PORT)
+	$(DEMO_ENV) $(PY) -m portail_site.demo --host $(HOST) --port $(PORT) \
+	  --fake-api-port $(FAKE_API_PORT)
 
 check: install-dev
 	$(PY) manage.py check

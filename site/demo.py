@@ -1,0 +1,88 @@
+"""`python -m portail_site.demo --host H --port P --fake-api-port F` (what `make demo`
+runs after migrating and loading the demo): starts the fake API Particulier, the
+periodic jobs' loop and the development server, each checked to answer before the next
+starts, prints the real addresses, and stops everything when one of them stops (with the
+end of its log) or on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .servers import Service, ServiceFailed, ServiceGroup
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+def demo_services(
+    host: str, port: int, fake_api_port: int, python: str
+) -> list[Service]:
+    site_url = f"http://{host}:{port}"
+    fake_api_url = f"http://127.0.0.1:{fake_api_port}"
+    django_env = {
+        "API_PARTICULIER_URL": fake_api_url,
+        "WAGTAILADMIN_BASE_URL": site_url,
+    }
+    manage = [python, str(ROOT / "manage.py")]
+    return [
+        Service(
+            "fake API Particulier",
+            [python, "-m", "qf_connector.fakeapi", "--port", str(fake_api_port)],
+            health_url=f"{fake_api_url}/__fake__/health",
+            log=VAR / "fakeapi.log",
+            timeout=30,
+        ),
+        Service(
+            "periodic jobs (publish_scheduled, retry_quotients, …)",
+            [*manage, "run_periodic_jobs"],
+            log=VAR / "periodic-jobs.log",
+            env=django_env,
+            grace=3.0,
+        ),
+        Service(
+            "site",
+            [*manage, "runserver", f"{host}:{port}"],
+            health_url=f"{site_url}/",
+            env=django_env,
+            timeout=90,
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portail_site.demo")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fake-api-port", type=int, required=True)
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args(argv)
+
+    services = demo_services(args.host, args.port, args.fake_api_port, args.python)
+    site_url = f"http://{args.host}:{args.port}"
+    try:
+        with ServiceGroup() as group:
+            for service in services:
+                print(f"Starting {service.name}…", flush=True)  # noqa: T201
+                group.start(service)
+            print(  # noqa: T201
+                f"\nSite: {site_url}/  —  admin: {site_url}/admin/\n"
+                f"Fake API Particulier: http://127.0.0.1:{args.fake_api_port} "
+                f"(log: var/fakeapi.log)\n"
+                "Periodic jobs: var/periodic-jobs.log\n"
+                "Ctrl-C stops everything.\n",
+                flush=True,
+            )
+            group.wait()
+    except ServiceFailed as error:
+        print(f"\nmake demo stopped: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
