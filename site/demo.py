@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .servers import Service, ServiceFailed, ServiceGroup
+from .servers import Service, ServiceFailed, ServiceGroup, stop_on_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     services = demo_services(args.host, args.port, args.fake_api_port, args.python)
     site_url = f"http://{args.host}:{args.port}"
+    stop_on_signals()
     try:
         with ServiceGroup() as group:
             for service in services:

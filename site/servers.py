@@ -154,6 +154,17 @@ class ServiceGroup:
         self.stop()
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM unwind the program (so ``ServiceGroup`` stops its services),
+    even when started with SIGINT ignored (in the background of a shell script)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     try:
         os.killpg(process.pid, signum)

@@ -1,13 +1,18 @@
 """site/servers.py: `make demo` waits for each server it starts to answer and stops with
 the error (and the end of its log) when one does not (issue 13)."""
 
+import signal
 import socket
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from portail_site.demo import demo_services
 from portail_site.servers import Service, ServiceFailed, ServiceGroup, answers
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port():
@@ -95,3 +100,47 @@ def test_wait_reports_a_server_that_stops_later(tmp_path):
         group.start(service)
         with pytest.raises(ServiceFailed, match="short-lived: stopped"):
             group.wait(poll=0.1)
+
+
+STOPPED_BY_SIGNAL = """
+import signal, sys
+from pathlib import Path
+from portail_site.servers import Service, ServiceGroup, stop_on_signals
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in the background of a shell script
+stop_on_signals()
+port = sys.argv[1]
+try:
+    with ServiceGroup() as group:
+        service = group.start(Service(
+            "static files",
+            [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", port],
+            health_url=f"http://127.0.0.1:{port}/",
+            log=Path(sys.argv[2]),
+        ))
+        print("READY", flush=True)
+        group.wait()
+except KeyboardInterrupt:
+    print("STOPPED", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_every_service(tmp_path, signum):
+    port = free_port()
+    launcher = subprocess.Popen(  # noqa: S603 - our own code
+        [sys.executable, "-c", STOPPED_BY_SIGNAL, str(port), str(tmp_path / "log")],
+        cwd=REPOSITORY_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert launcher.stdout.readline().strip() == "READY"
+        assert answers(f"http://127.0.0.1:{port}/")
+        launcher.send_signal(signum)
+        assert launcher.stdout.readline().strip() == "STOPPED"
+        assert launcher.wait(timeout=15) == 0
+    finally:
+        launcher.kill()
+        launcher.wait()
+    assert not answers(f"http://127.0.0.1:{port}/")
