@@ -4,7 +4,7 @@ Plain Python, no Django, like the pricing engine beside it: the ``billing`` comm
 portal's monthly run call the same functions.
 """
 
-from .deadline import deadline_for, is_in_time, is_working_day, public_holidays
+from .deadline import deadline_for, is_in_time, local_minute
 from .document import InvalidRules, MonthError, parse_month, parse_rules, validate_rules
 from .engine import MissingTimes, case_of, compute_month, slot_count
 from .model import (
@@ -40,10 +40,9 @@ __all__ = [
     "compute_month",
     "deadline_for",
     "is_in_time",
-    "is_working_day",
+    "local_minute",
     "parse_month",
     "parse_rules",
-    "public_holidays",
     "slot_count",
     "validate_rules",
 ]

@@ -17,10 +17,10 @@ from activities.billing_rules import (
     is_in_time,
     parse_month,
     parse_rules,
-    public_holidays,
     slot_count,
     validate_rules,
 )
+from activities.service_calendar import public_holidays
 
 DATA = Path(__file__).parent / "data" / "billing"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
