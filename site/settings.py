@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "activities",
     "qf_connector",
     "family_portal",
+    "family_portal.bookings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

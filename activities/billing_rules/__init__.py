@@ -5,7 +5,14 @@ portal's monthly run call the same functions.
 """
 
 from .deadline import deadline_for, is_in_time, local_minute
-from .document import InvalidRules, MonthError, parse_month, parse_rules, validate_rules
+from .document import (
+    InvalidRules,
+    MonthError,
+    parse_deadline,
+    parse_month,
+    parse_rules,
+    validate_rules,
+)
 from .engine import MissingTimes, case_of, compute_month, slot_count
 from .model import (
     CASES,
@@ -41,6 +48,7 @@ __all__ = [
     "deadline_for",
     "is_in_time",
     "local_minute",
+    "parse_deadline",
     "parse_month",
     "parse_rules",
     "slot_count",

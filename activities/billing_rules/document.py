@@ -117,6 +117,16 @@ def validate_rules(document: Any) -> list[Problem]:
     return []
 
 
+def parse_deadline(value: Any) -> Deadline:
+    """Read the ``deadline`` object alone (a service's booking rules before its whole
+    billing rules exist); raise ``InvalidRules`` with paths under ``deadline``."""
+    reader = _RulesReader()
+    deadline = _read_deadline(reader, value)
+    if reader.problems:
+        raise InvalidRules(reader.problems)
+    return deadline
+
+
 def _read_rules(reader: _RulesReader, document: Any) -> BillingRules | None:
     doc = reader.mapping(
         document,
