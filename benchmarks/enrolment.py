@@ -127,9 +127,14 @@ class Parent:
     """One browser: cookies by hand (the production cookies are Secure, and this
     loopback is plain HTTP), the CSRF token from each form."""
 
-    def __init__(self, base_url, scene, parent, think=0.0):
+    def __init__(self, base_url, scene, parent, think=0.0, keep_alive=True):
         self.think = think
-        self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+        options = (
+            {} if keep_alive else {"limits": httpx.Limits(max_keepalive_connections=0)}
+        )
+        self.http = httpx.Client(
+            base_url=base_url, timeout=60, follow_redirects=False, **options
+        )
         self.cookies = {"sessionid": parent["session"]}
         self.scene = scene
         self.parent = parent
