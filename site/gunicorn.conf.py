@@ -22,6 +22,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 preload_app = True
+# With threads, a worker is restarted when its accept loop stops answering the master,
+# not when one request is slow (a lookup ends at its own 20 s deadline).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # Restarting workers hides leaks; off unless asked for (GUNICORN_MAX_REQUESTS=5000).
@@ -43,6 +45,7 @@ def on_starting(server):
     if server.cfg.preload_app:
         from django.conf import settings
         from django.db import connections
+        from django.urls import get_resolver
 
         if settings.QF_LOOKUPS_IN_FLIGHT >= server.cfg.threads:
             server.log.warning(
@@ -51,7 +54,6 @@ def on_starting(server):
                 settings.QF_LOOKUPS_IN_FLIGHT,
                 server.cfg.threads,
             )
-        from django.urls import get_resolver
 
         # Import every view (the wizard, the certificates, the admin) now.
         get_resolver().url_patterns  # noqa: B018
