@@ -293,6 +293,10 @@ WAGTAIL_SITE_NAME = env_str("WAGTAIL_SITE_NAME", "Portail Famille")
 # address it serves; production requires the public https address. Certificates' links
 # use the default Wagtail Site's address (home/site_url.py), checked at start-up too.
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL") or None
+if WAGTAILADMIN_BASE_URL is None:
+    # Outside production (where it is required) and outside `make demo` (which sets it),
+    # Wagtail's e-mails carry relative admin links: no default address to warn about.
+    SILENCED_SYSTEM_CHECKS = ["wagtailadmin.W003"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
