@@ -9,7 +9,7 @@ from family_portal.signals import tariff_changed
 def prepare_certificates(sender, enrolments, user=None, **kwargs):
     """Issue, replace or revoke the enrolments' certificates in the background once the
     transaction commits."""
-    # Imported when needed: services load WeasyPrint, which commands like migrate skip.
-    from . import services
+    # Imported when needed: the tasks load WeasyPrint, which commands like migrate skip.
+    from . import tasks
 
-    services.prepare_on_commit(enrolments, user=user)
+    tasks.prepare_on_commit(enrolments, user=user)
