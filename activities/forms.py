@@ -13,12 +13,8 @@ from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from home.forms import PortalForm
 
-from .models import (
-    ActivityCategory,
-    PricingModel,
-    document_from_rows,
-    normalize_number,
-)
+from .choices import ActivityCategory, PricingModel
+from .fields import normalize_number
 from .pricing import PricingError, Quote, Situation, validate_document
 from .pricing.formatting import format_money
 
@@ -82,8 +78,7 @@ class BaremeAdminForm(WagtailAdminModelForm):
         if not super().is_valid():
             return False
         rows = {name: self._rows(name) for name in ROW_FIELDS}
-        document = document_from_rows(
-            self.instance,
+        document = self.instance.to_document(
             [form.instance for form in rows["columns"]],
             [form.instance for form in rows["brackets"]],
             [form.instance for form in rows["sibling_reductions"]],

@@ -64,7 +64,7 @@ def create_data(count: int):
 
     from activities.models import ActivityPage
     from family_portal import enrolment
-    from family_portal.certificates import services
+    from family_portal.certificates import tasks
     from family_portal.certificates.content import commune_settings
     from family_portal.models import Child, Enrolment, Family, Guardian, QuotientRecord
 
@@ -110,7 +110,7 @@ def create_data(count: int):
             valid_from=datetime.date(2026, 9, 1),
             valid_until=datetime.date(2027, 8, 31),
         )
-        with mock.patch.object(services, "prepare_on_commit"):
+        with mock.patch.object(tasks, "prepare_on_commit"):
             enrolment.confirm(
                 family,
                 commune,

@@ -16,24 +16,14 @@ from django.utils import timezone
 
 from activities.pricing import PricingError, Quote, Situation, quote
 
-from .models import Enrolment, EnrolmentPriceChange, Family, QuotientRecord
-
-# The snapshot fields that an audit row records before and after a change.
-SNAPSHOT_FIELDS = (
-    "status",
-    "amount",
-    "unit",
-    "bareme_version_id",
-    "deliberation_reference",
-    "qf_value",
-    "qf_month",
-    "qf_provider",
-    "qf_source",
-    "column",
-    "bracket",
-    "child_rank",
-    "residence",
+from .models import (
+    Enrolment,
+    EnrolmentPriceChange,
+    Family,
+    QuotientRecord,
+    snapshot_dict,
 )
+from .signals import tariff_changed
 
 
 @dataclass(frozen=True)
@@ -211,7 +201,7 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
                     )
                 )
             version.mark_used()
-            _prepare_certificates(
+            _tariff_changed(
                 [item for item in created if item.status == Enrolment.Status.CONFIRMED],
                 user=user,
             )
@@ -250,15 +240,6 @@ def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
         valid_from=today,
         valid_until=QuotientRecord.school_year_end(today),
     )
-
-
-def snapshot_dict(enrolment: Enrolment) -> dict:
-    """The audited part of the snapshot, as JSON."""
-    values = {}
-    for name in SNAPSHOT_FIELDS:
-        value = getattr(enrolment, name)
-        values[name] = value if value is None or isinstance(value, int) else str(value)
-    return values
 
 
 def reprice(
@@ -303,7 +284,7 @@ def reprice(
         enrolment.save()
         version.mark_used()
         # A certificate is replaced, never edited, when the tariff changes.
-        _prepare_certificates([enrolment], user=user)
+        _tariff_changed([enrolment], user=user)
         return EnrolmentPriceChange.objects.create(
             enrolment=enrolment,
             kind=kind,
@@ -314,12 +295,10 @@ def reprice(
         )
 
 
-def _prepare_certificates(enrolments, user=None) -> None:
-    """Certificates follow the tariff: issued, replaced or revoked in the background
-    (imported here: the certificates' content imports this module)."""
-    from .certificates.services import prepare_on_commit
-
-    prepare_on_commit(enrolments, user=user)
+def _tariff_changed(enrolments, user=None) -> None:
+    """Say so: the certificates follow the tariff (issued, replaced or revoked in the
+    background) without this module importing them."""
+    tariff_changed.send(sender=Enrolment, enrolments=list(enrolments), user=user)
 
 
 def reprice_family_pending(

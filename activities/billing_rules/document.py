@@ -13,9 +13,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from activities.pricing.document import DECIMAL_RE, ID_RE, _Reader
 from activities.pricing.errors import Problem
 from activities.pricing.model import Deliberation
+from activities.pricing.reader import DECIMAL_RE, ID_RE, _Reader
 
 from .model import (
     ATTENDANCES,

@@ -4,7 +4,7 @@ Plain Python, no Django: money is ``Decimal``, results are frozen dataclasses, a
 unpriceable situation raises ``PricingError`` with a French message.
 """
 
-from .document import parse_bareme, to_document
+from .document import parse_bareme
 from .engine import describe_situation, quote, situation_from_dict
 from .errors import InvalidBareme, PricingError, Problem
 from .model import (
@@ -24,6 +24,7 @@ from .model import (
     Situation,
 )
 from .validation import check_bareme, load_bareme, validate_document
+from .writer import to_document
 
 __all__ = [
     "Bareme",

@@ -1,4 +1,4 @@
-"""Reading a ``bareme/1`` JSON document into a ``Bareme`` and writing it back.
+"""Reading a ``bareme/1`` JSON document into a ``Bareme`` (writing it back: ``writer``).
 
 Reading checks the shape of the document (keys, types, allowed values) and reports every
 problem at once; the rules of a sound grid (no overlap, no gap…) live in ``validation``.
@@ -6,12 +6,10 @@ problem at once; the rules of a sound grid (no overlap, no gap…) live in ``val
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidBareme, Problem
+from .errors import InvalidBareme
 from .model import (
     FORMAT,
     MODELS,
@@ -36,9 +34,8 @@ from .model import (
     SiblingReduction,
     Siblings,
 )
+from .reader import ID_RE, MISSING, _Reader, _show
 
-DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-ID_RE = re.compile(r"[A-Za-z0-9_-]+")
 TOP_LEVEL_KEYS = (
     "format",
     "id",
@@ -58,125 +55,6 @@ TOP_LEVEL_KEYS = (
     "rounding",
 )
 EFFORT_RATE_KEYS = ("rate", "floor", "ceiling")
-MISSING = object()
-
-
-class _Reader:
-    """Collects the problems met while reading, each with its path in the document."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def problem(self, code: str, path: str, message: str) -> None:
-        self.problems.append(Problem(code, path, message))
-
-    def mapping(
-        self,
-        value: Any,
-        path: str,
-        required: tuple[str, ...] = (),
-        optional: tuple[str, ...] = (),
-    ) -> dict | None:
-        if not isinstance(value, dict):
-            self.problem("type", path, "doit être un objet JSON ({…}).")
-            return None
-        for key in required:
-            if key not in value:
-                self.problem(
-                    "missing_key", _join(path, key), "champ obligatoire manquant."
-                )
-        allowed = set(required) | set(optional)
-        for key in value:
-            if key not in allowed:
-                self.problem(
-                    "unknown_key",
-                    _join(path, str(key)),
-                    f"clé inconnue « {key} » (clés permises : {', '.join(sorted(allowed))}).",
-                )
-        return value
-
-    def text(self, value: Any, path: str, nullable: bool = False) -> str | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem("type", path, "doit être un texte non vide.")
-            return None
-        return value
-
-    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str | None:
-        if value not in choices:
-            self.problem(
-                "unknown_value",
-                path,
-                f"valeur inconnue {_show(value)} (valeurs permises : "
-                f"{', '.join(choices)}).",
-            )
-            return None
-        return value
-
-    def decimal(self, value: Any, path: str, nullable: bool = False) -> Decimal | None:
-        if value is None and nullable:
-            return None
-        if isinstance(value, str) and DECIMAL_RE.fullmatch(value):
-            return Decimal(value)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            hint = "un nombre JSON n'est pas permis, écrivez-le entre guillemets"
-        elif isinstance(value, str) and "," in value:
-            hint = "le séparateur décimal est le point"
-        else:
-            hint = "valeur invalide"
-        self.problem(
-            "type",
-            path,
-            f"doit être un nombre décimal écrit comme un texte, par exemple « 3.05 » "
-            f"({hint} : {_show(value)}).",
-        )
-        return None
-
-    def integer(self, value: Any, path: str, minimum: int = 1) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(
-                "type", path, f"doit être un nombre entier au moins égal à {minimum}."
-            )
-            return None
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool | None:
-        if not isinstance(value, bool):
-            self.problem("type", path, "doit valoir true ou false.")
-            return None
-        return value
-
-    def iso_date(self, value: Any, path: str, nullable: bool = False) -> date | None:
-        if value is None and nullable:
-            return None
-        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.problem(
-            "type", path, f"doit être une date AAAA-MM-JJ valide ({_show(value)})."
-        )
-        return None
-
-    def word_list(
-        self, value: Any, path: str, choices: tuple[str, ...] | None = None
-    ) -> tuple[str, ...] | None:
-        if not isinstance(value, list) or not value:
-            self.problem("type", path, "doit être une liste non vide.")
-            return None
-        words = []
-        for index, item in enumerate(value):
-            item_path = f"{path}[{index}]"
-            word = (
-                self.choice(item, item_path, choices)
-                if choices
-                else self.text(item, item_path)
-            )
-            if word is not None:
-                words.append(word)
-        return tuple(words) if len(words) == len(value) else None
 
 
 def parse_bareme(document: Any) -> Bareme:
@@ -577,125 +455,3 @@ def _read_rounding(reader: _Reader, value: Any) -> Rounding | None:
         step=reader.decimal(doc.get("step", "0.01"), "rounding.step"),
         mode=reader.choice(doc.get("mode", "half_up"), "rounding.mode", ROUNDING_MODES),
     )
-
-
-def to_document(bareme: Bareme) -> dict:
-    """The ``bareme/1`` document of a barème, every field written out."""
-    return {
-        "format": FORMAT,
-        "id": bareme.id,
-        "label": bareme.label,
-        "unit": bareme.unit,
-        "deliberation": {
-            "reference": bareme.deliberation.reference,
-            "date": _date_or_none(bareme.deliberation.date),
-            "url": bareme.deliberation.url,
-        },
-        "valid_from": bareme.valid_from.isoformat(),
-        "valid_until": _date_or_none(bareme.valid_until),
-        "qf_rounding": bareme.qf_rounding,
-        "model": bareme.model,
-        "columns": None
-        if bareme.columns is None
-        else [_column_document(column) for column in bareme.columns],
-        "brackets": None
-        if bareme.brackets is None
-        else [_bracket_document(bracket) for bracket in bareme.brackets],
-        "effort_rate": _effort_rate_document(bareme.effort_rate),
-        "no_qf": {"mode": bareme.no_qf.mode}
-        if bareme.no_qf.price is None
-        else {"mode": bareme.no_qf.mode, "price": str(bareme.no_qf.price)},
-        "non_resident": None
-        if bareme.non_resident is None
-        else {
-            "mode": bareme.non_resident.mode,
-            NON_RESIDENT_VALUE_KEYS[bareme.non_resident.mode]: str(
-                bareme.non_resident.value
-            ),
-        },
-        "siblings": None
-        if bareme.siblings is None
-        else {
-            "reductions": [
-                {"from_rank": r.from_rank, "percent": str(r.percent)}
-                for r in bareme.siblings.reductions
-            ],
-            "not_below_floor": bareme.siblings.not_below_floor,
-            "applies_to": bareme.siblings.applies_to,
-        },
-        "rounding": {"step": str(bareme.rounding.step), "mode": bareme.rounding.mode},
-    }
-
-
-def condition_document(condition: Condition) -> dict:
-    doc: dict[str, Any] = {}
-    if condition.residence is not None:
-        doc["residence"] = condition.residence
-    if condition.child_rank is not None:
-        rank = condition.child_rank
-        doc["child_rank"] = {
-            key: bound
-            for key, bound in (("min", rank.min), ("max", rank.max))
-            if bound is not None
-        }
-    if condition.regime is not None:
-        doc["regime"] = list(condition.regime)
-    if condition.flags is not None:
-        doc["flags"] = list(condition.flags)
-    return doc
-
-
-def _column_document(column: Column) -> dict:
-    doc: dict[str, Any] = {"key": column.key, "label": column.label}
-    if column.when is not None:
-        doc["when"] = condition_document(column.when)
-    return doc
-
-
-def _bracket_document(bracket: Bracket) -> dict:
-    doc: dict[str, Any] = {
-        "label": bracket.label,
-        "min": _decimal_or_none(bracket.min),
-        "min_included": bracket.min_included,
-        "max": _decimal_or_none(bracket.max),
-        "max_included": bracket.max_included,
-    }
-    if bracket.prices is not None:
-        doc["prices"] = {key: str(price) for key, price in bracket.prices.items()}
-    else:
-        doc["price"] = _decimal_or_none(bracket.price)
-    if bracket.when is not None:
-        doc["when"] = condition_document(bracket.when)
-    return doc
-
-
-def _effort_rate_document(value: EffortRate | dict[str, EffortRate] | None) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {key: _one_rate_document(rate) for key, rate in value.items()}
-    return _one_rate_document(value)
-
-
-def _one_rate_document(rate: EffortRate) -> dict:
-    return {
-        "rate": str(rate.rate),
-        "floor": _decimal_or_none(rate.floor),
-        "ceiling": _decimal_or_none(rate.ceiling),
-    }
-
-
-def _date_or_none(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _decimal_or_none(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _show(value: Any) -> str:
-    return "absente" if value is MISSING else f"« {value} »"

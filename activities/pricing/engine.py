@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .document import DECIMAL_RE
 from .errors import PricingError
 from .formatting import (
     MINUS,
@@ -28,6 +27,7 @@ from .model import (
     Rounding,
     Situation,
 )
+from .reader import DECIMAL_RE
 
 DECIMAL_ROUNDING = {
     "half_up": ROUND_HALF_UP,

@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils import timezone
 
-from activities.models import BaremeBracket, BaremeColumn, normalize_number, split_words
+from activities.fields import normalize_number, split_words
+from activities.models import BaremeBracket, BaremeColumn
 
 from ..enrolment import ineligibility_reason
 from ..models import QfDocument, QuotientRecord, TaxNoticeRule

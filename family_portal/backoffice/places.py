@@ -7,9 +7,9 @@ from django.db import transaction
 
 from activities.models import ActivityPeriod
 
-from ..certificates.services import prepare_on_commit
 from ..enrolment import QfChoice
 from ..models import AgentAction, Enrolment
+from ..signals import tariff_changed
 from .audit import record_action
 from .mail import send_family_mail
 
@@ -42,7 +42,7 @@ def _set_status(enrolment, status, *, user, kind, reason, mail_subject, mail, co
     before = enrolment.status
     enrolment.status = status
     enrolment.save(update_fields=["status", "updated_at"])
-    prepare_on_commit([enrolment], user=user)
+    tariff_changed.send(sender=Enrolment, enrolments=[enrolment], user=user)
     record_action(
         kind,
         user,

@@ -16,8 +16,7 @@ from django.utils.formats import date_format
 from wagtail.models import Site
 
 from activities.pricing.formatting import format_money, format_qf
-from family_portal.enrolment import snapshot_dict
-from family_portal.models import Enrolment, QuotientRecord
+from family_portal.models import Enrolment, QuotientRecord, snapshot_dict
 
 PROVIDER_LABELS = {"CNAF": "CAF", "MSA": "MSA", "tax": "avis d'imposition"}
 

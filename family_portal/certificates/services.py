@@ -8,8 +8,8 @@ service may call it so that the old number stops verifying straight away — tho
 verification page already compares each certificate with its enrolment's live tariff.
 
 A certificate is laid out once: its PDF is stored with it (`certificate_pdf`), and
-`prepare_on_commit` issues and lays it out in the background as soon as an enrolment's
-tariff is final, so that the family's download is a file read.
+`tasks.prepare_on_commit` issues and lays it out in the background as soon as an
+enrolment's tariff is final, so that the family's download is a file read.
 """
 
 from __future__ import annotations
@@ -299,24 +299,6 @@ def prepare(enrolment_ids, *, user=None) -> int:
     waiting = [item for item in certificates if not item.pdf]
     pdfs_of(waiting, commune=commune)
     return len(waiting)
-
-
-def prepare_on_commit(enrolments, *, user=None) -> None:
-    """Once the transaction commits, prepare these enrolments' certificates in the
-    background (family_portal.certificates.tasks)."""
-    ids = [enrolment.pk for enrolment in enrolments]
-    if not ids:
-        return
-
-    def enqueue():
-        from .tasks import prepare_certificates
-
-        try:
-            prepare_certificates.enqueue(ids, user.pk if user is not None else None)
-        except Exception:  # a download lays the certificate out anyway
-            logger.exception("Could not queue the certificates of enrolments %s", ids)
-
-    transaction.on_commit(enqueue)
 
 
 def filename(certificate: Certificate) -> str:

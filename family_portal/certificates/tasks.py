@@ -31,6 +31,22 @@ def prepare_certificates(enrolment_ids: list[int], user_id: int | None = None) -
     return services.prepare(enrolment_ids, user=user)
 
 
+def prepare_on_commit(enrolments, *, user=None) -> None:
+    """Once the transaction commits, prepare these enrolments' certificates in the
+    background."""
+    ids = [enrolment.pk for enrolment in enrolments]
+    if not ids:
+        return
+
+    def enqueue():
+        try:
+            prepare_certificates.enqueue(ids, user.pk if user is not None else None)
+        except Exception:  # a download lays the certificate out anyway
+            logger.exception("Could not queue the certificates of enrolments %s", ids)
+
+    transaction.on_commit(enqueue)
+
+
 def start_batch(batch: CertificateBatch) -> None:
     """Queue the batch once the transaction that created it is committed."""
     transaction.on_commit(lambda: build_batch.enqueue(str(batch.pk)))

@@ -20,7 +20,7 @@ from activities.pricing import (
     quote,
     validate_document,
 )
-from activities.pricing.document import DECIMAL_RE
+from activities.pricing.reader import DECIMAL_RE
 from activities.services import export_document, import_document
 
 

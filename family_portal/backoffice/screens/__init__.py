@@ -1,0 +1,2 @@
+"""The family service's modeladmin screens, one module per screen family; registered
+from family_portal/wagtail_hooks.py."""

@@ -1,0 +1,60 @@
+"""The family portal's models, one module per concept, all importable from here.
+
+- families: families, guardians (parents) and children;
+- quotients: quotient familial records and the QF documents agents check;
+- enrolments: enrolments, their frozen tariff snapshot and its price changes;
+- certificates: tariff certificates, their numbering and printing batches;
+- service: the family service's settings, the agents' audit trail, the QF refresh.
+
+Dependencies point down this list, never back up.
+"""
+
+from .certificates import Certificate, CertificateBatch, CertificateNumberSequence
+from .enrolments import (
+    SNAPSHOT_FIELDS,
+    Enrolment,
+    EnrolmentPriceChange,
+    EnrolmentQuerySet,
+    snapshot_dict,
+)
+from .families import (
+    COG_VALIDATOR,
+    COUNTRY_VALIDATOR,
+    POSTCODE_VALIDATOR,
+    Child,
+    Family,
+    Guardian,
+    Residence,
+    SchoolLevel,
+    Sex,
+)
+from .quotients import QfDocument, QuotientRecord
+from .service import AgentAction, FamilyServiceSettings, QfRefreshOutcome, TaxNoticeRule
+from .storage import private_storage
+
+__all__ = [
+    "COG_VALIDATOR",
+    "COUNTRY_VALIDATOR",
+    "POSTCODE_VALIDATOR",
+    "SNAPSHOT_FIELDS",
+    "AgentAction",
+    "Certificate",
+    "CertificateBatch",
+    "CertificateNumberSequence",
+    "Child",
+    "Enrolment",
+    "EnrolmentPriceChange",
+    "EnrolmentQuerySet",
+    "Family",
+    "FamilyServiceSettings",
+    "Guardian",
+    "QfDocument",
+    "QfRefreshOutcome",
+    "QuotientRecord",
+    "Residence",
+    "SchoolLevel",
+    "Sex",
+    "TaxNoticeRule",
+    "private_storage",
+    "snapshot_dict",
+]

@@ -1,0 +1,247 @@
+"""Families, their guardians (parents) and children, with the codes and choices they use."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from home import communes
+
+COG_VALIDATOR = RegexValidator(
+    r"^([013-9]\d|2[AB1-9])\d{3}$",
+    _("Le code commune INSEE compte 5 caractères (par exemple 75056 ou 2A004)."),
+)
+COUNTRY_VALIDATOR = RegexValidator(
+    r"^99\d{3}$",
+    _("Le code pays INSEE compte 5 chiffres et commence par 99 (par exemple 99134)."),
+)
+POSTCODE_VALIDATOR = RegexValidator(r"^\d{5}$", _("Le code postal compte 5 chiffres."))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Féminin")
+    MALE = "M", _("Masculin")
+
+
+class Residence(models.TextChoices):
+    RESIDENT = "resident", _("Résident de la commune")
+    NON_RESIDENT = "non_resident", _("Hors commune")
+
+
+class SchoolLevel(models.TextChoices):
+    NONE = "", _("Non scolarisé")
+    TPS = "TPS", _("Toute petite section")
+    PS = "PS", _("Petite section")
+    MS = "MS", _("Moyenne section")
+    GS = "GS", _("Grande section")
+    CP = "CP", _("CP")
+    CE1 = "CE1", _("CE1")
+    CE2 = "CE2", _("CE2")
+    CM1 = "CM1", _("CM1")
+    CM2 = "CM2", _("CM2")
+    COLLEGE = "college", _("Collège")
+    LYCEE = "lycee", _("Lycée")
+
+
+class Family(models.Model):
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="families",
+        verbose_name=_("comptes"),
+        blank=True,
+    )
+    name = models.CharField(_("nom de la famille"), max_length=150)
+    street = models.CharField(_("adresse"), max_length=250, blank=True)
+    postcode = models.CharField(
+        _("code postal"), max_length=5, blank=True, validators=[POSTCODE_VALIDATOR]
+    )
+    city = models.CharField(_("commune"), max_length=150, blank=True)
+    residence_override = models.CharField(
+        _("résidence fixée par un agent"),
+        max_length=20,
+        choices=Residence.choices,
+        blank=True,
+    )
+    residence_override_reason = models.CharField(
+        _("motif de la résidence fixée"), max_length=250, blank=True
+    )
+    qf_refresh_consent = models.BooleanField(
+        _("accord pour la mise à jour annuelle du QF"),
+        default=False,
+        help_text=_(
+            "La famille accepte que la commune interroge API Particulier chaque année."
+        ),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.residence_override and not self.residence_override_reason:
+            raise ValidationError(
+                {
+                    "residence_override_reason": _(
+                        "Indiquez pourquoi la résidence est fixée."
+                    )
+                }
+            )
+
+    @classmethod
+    def for_user(cls, user):
+        """The family of a parent account, or None."""
+        if not user.is_authenticated:
+            return None
+        return cls.objects.filter(users=user).first()
+
+    def residence(self, commune):
+        """Resident when the address lies in the commune, unless an agent decided.
+
+        `commune` is the site's CommuneSettings. A commune missing from the national
+        referential (the fictional demo commune) is recognised by its postcodes and name.
+        """
+        if self.residence_override:
+            return self.residence_override
+        if communes.is_same_commune(self.postcode, self.city, commune.insee_code):
+            return Residence.RESIDENT
+        if (
+            communes.by_code(commune.insee_code) is None
+            and self.postcode in commune.postcode_list
+            and communes.normalise(self.city) == communes.normalise(commune.name)
+        ):
+            return Residence.RESIDENT
+        return Residence.NON_RESIDENT
+
+    def current_quotient(self, on=None):
+        """The family's QF record valid on this date (the most recent month first)."""
+        on = on or timezone.localdate()
+        return (
+            self.quotients.filter(valid_from__lte=on, valid_until__gte=on)
+            .exclude(status=self.quotients.model.Status.SUPERSEDED)
+            .order_by("-month", "-created_at")
+            .first()
+        )
+
+
+class Guardian(models.Model):
+    """A parent or legal guardian, with the civil status API Particulier needs."""
+
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="guardians",
+        verbose_name=_("famille"),
+    )
+    birth_name = models.CharField(_("nom de naissance"), max_length=100)
+    usage_name = models.CharField(_("nom d'usage"), max_length=100, blank=True)
+    first_name = models.CharField(_("premier prénom"), max_length=100)
+    second_first_name = models.CharField(
+        _("deuxième prénom"), max_length=100, blank=True
+    )
+    third_first_name = models.CharField(
+        _("troisième prénom"), max_length=100, blank=True
+    )
+    sex = models.CharField(_("sexe à l'état civil"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date de naissance"))
+    born_abroad = models.BooleanField(_("né(e) à l'étranger"), default=False)
+    birth_commune_code = models.CharField(
+        _("code INSEE de la commune de naissance"),
+        max_length=5,
+        blank=True,
+        validators=[COG_VALIDATOR],
+    )
+    birth_country_code = models.CharField(
+        _("code INSEE du pays de naissance"),
+        max_length=5,
+        blank=True,
+        validators=[COUNTRY_VALIDATOR],
+    )
+    email = models.EmailField(_("adresse électronique"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    is_allocataire = models.BooleanField(
+        _("allocataire CAF ou MSA"),
+        default=True,
+        help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
+    )
+
+    class Meta:
+        verbose_name = _("responsable légal")
+        verbose_name_plural = _("responsables légaux")
+        ordering = ["family", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.usage_name or self.birth_name}"
+
+    @property
+    def first_names(self):
+        return [
+            name
+            for name in (self.first_name, self.second_first_name, self.third_first_name)
+            if name
+        ]
+
+    def clean(self):
+        errors = {}
+        if self.born_abroad:
+            if not self.birth_country_code:
+                errors["birth_country_code"] = _("Indiquez le pays de naissance.")
+            elif self.birth_country_code == "99100":
+                errors["birth_country_code"] = _(
+                    "Le code 99100 désigne la France : décochez « né(e) à l'étranger »."
+                )
+        elif not self.birth_commune_code:
+            errors["birth_commune_code"] = _("Indiquez la commune de naissance.")
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = _(
+                "La date de naissance ne peut pas être dans le futur."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Child(models.Model):
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("famille"),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    school_level = models.CharField(
+        _("niveau scolaire"), max_length=10, choices=SchoolLevel.choices, blank=True
+    )
+    school = models.CharField(_("école"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+        ordering = ["family", "birth_date", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self):
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError(
+                {
+                    "birth_date": _(
+                        "La date de naissance ne peut pas être dans le futur."
+                    )
+                }
+            )
+
+    def age_on(self, day):
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
