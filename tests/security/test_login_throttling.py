@@ -116,4 +116,3 @@ def test_the_attempt_names_the_admin_user_or_the_parent_address():
     )
     assert login_identifier(request, {"username": "Agent", "password": "x"}) == "agent"
     assert login_identifier(RequestFactory().get("/"), {}) == ""
-
