@@ -1,10 +1,14 @@
-"""Security plumbing: one Content-Security-Policy per area of the site, and the sign-in
-lockout (django-axes) shared by the Wagtail admin and the parents' allauth sign-in."""
+"""Security plumbing: one Content-Security-Policy per area of the site, the sign-in
+lockout (django-axes) shared by the Wagtail admin and the parents' allauth sign-in, and
+the visitor's address that every per-address limit counts."""
 
+import ipaddress
 from functools import cache
 
+from allauth.account.adapter import DefaultAccountAdapter
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -48,16 +52,50 @@ def login_identifier(request, credentials):
     return ""
 
 
-def client_ip(request):
-    """The visitor's address. Behind our reverse proxy (`TRUST_X_FORWARDED_FOR`), it is the
-    last one the proxy appended to X-Forwarded-For: earlier entries come from the client
-    and can be forged. Without a proxy the header is ignored for the same reason."""
-    if settings.TRUST_X_FORWARDED_FOR:
+def client_ip(request) -> str:
+    """The visitor's address, for every per-address limit (allauth's, django-axes', the
+    QF lookups'): read here and nowhere else.
+
+    Behind `TRUSTED_PROXY_COUNT` reverse proxies, each appends the address it saw to
+    X-Forwarded-For, so the visitor's is that many entries from the right; anything
+    before it was written by the client and can be forged. With no proxy (0) the header
+    is ignored for the same reason, and so is an entry that is not an address."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = int(settings.TRUSTED_PROXY_COUNT)
+    if proxies > 0:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
+            # Fewer entries than proxies: the request skipped the outer ones; the
+            # first entry is still one that a proxy of ours wrote.
+            address = _address(hops[-min(proxies, len(hops))])
+            if address:
+                return address
+    return _address(remote) or remote
+
+
+def _address(value: str) -> str:
+    """An IP address without its port or brackets, or "" if `value` is none."""
+    value = value.strip()
+    if value.startswith("["):  # [2001:db8::1]:443
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:  # 192.0.2.1:5678
+        value = value.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return ""
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's adapter, with the visitor's address read by `client_ip` (its sign-in,
+    sign-up and password-reset rate limits count per address)."""
+
+    def get_client_ip(self, request) -> str:
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Adresse du visiteur inconnue.")
+        return address
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -235,6 +235,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portail Famille] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The visitor's address for allauth's per-address limits: see TRUSTED_PROXY_COUNT.
+ACCOUNT_ADAPTER = "portail_site.security.AccountAdapter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -410,9 +412,19 @@ AXES_COOLOFF_MESSAGE = (
 )
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 AXES_ENABLE_ADMIN = False  # no django.contrib.admin here
-# Behind the production reverse proxy, which appends the client's address to
-# X-Forwarded-For; never set it when the site is reached directly (the header is forged).
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies of ours stand before the site, each appending the address it
+# saw to X-Forwarded-For (1: nginx; 2: a load balancer, then nginx). Every per-address
+# limit (allauth, django-axes, the QF lookups) reads the visitor's address from there,
+# through portail_site.security.client_ip. 0: reached directly, REMOTE_ADDR only (the
+# header would be forged).
+TRUSTED_PROXY_COUNT = env_number("TRUSTED_PROXY_COUNT", 0, int)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if os.environ.get("TRUST_X_FORWARDED_FOR"):
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_FOR is replaced by TRUSTED_PROXY_COUNT (the number of "
+        "reverse proxies before the site: 1 behind nginx)."
+    )
 
 LOGGING = {
     "version": 1,
