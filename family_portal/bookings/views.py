@@ -172,6 +172,13 @@ class Row:
     cells: list[Cell] = field(default_factory=list)
 
     @property
+    def closed_text(self) -> str:
+        """Why the service does not run, saying that it does not."""
+        if self.reason.startswith("Fermé"):
+            return self.reason
+        return f"Pas d'accueil : {self.reason}"
+
+    @property
     def label(self) -> str:
         if self.first == self.last:
             return long_date(self.first)
@@ -424,7 +431,6 @@ def calendar(request, enrolment_id):
         posted if kind == MONTH_FORM else None,
         cells=cells,
         siblings=siblings,
-        prefix=None,
     )
     recurring_form = RecurringForm(
         posted if kind == RECURRING_FORM else None,

@@ -115,7 +115,7 @@ def test_a_closure_shows_its_reason(signed_in, lea, schedule, agent):
     day = open_days(schedule)[0]
     schedule.changes.create(date=day, kind="closure", reason="grève", created_by=agent)
     body = text(signed_in.get(calendar_url(lea), {"mois": day.strftime("%Y-%m")}))
-    assert "Pas d'accueil : Fermé : grève" in body
+    assert '<span class="day__state">Fermé : grève</span>' in body
 
 
 def test_booking_days_shows_the_price_then_saves_and_sums_up(
@@ -315,3 +315,19 @@ def test_month_navigation_stays_within_the_period(signed_in, lea, schedule):
     assert "Mois précédent" not in body and "Mois suivant" in body
     body = text(signed_in.get(calendar_url(lea), {"mois": "2999-12"}))
     assert "Mois suivant" not in body and "Mois précédent" in body
+
+
+def test_holidays_are_one_line_not_one_per_day(lea, schedule):
+    from family_portal.bookings.views import month_rows, months_of
+
+    now = timezone.now()
+    grouped = 0
+    for month in months_of(schedule.period):
+        rows = month_rows(lea, month, now)
+        closed = [row for row in rows if not row.runs]
+        for before, after in zip(closed, closed[1:], strict=False):
+            assert before.reason != after.reason or (after.first - before.last).days > 7
+        grouped += sum(row.first != row.last for row in closed)
+        # Only the weekdays of the pattern: never a Wednesday or a weekend.
+        assert all(row.first.weekday() in (0, 1, 3, 4) for row in rows)
+    assert grouped >= 3  # Toussaint, Christmas, winter, spring holidays…

@@ -64,7 +64,9 @@ def canteen_for_sarah_and_lea():
 
 
 def preview_and_confirm(page):
-    click_and_wait(page, page.get_by_role("button", name="Voir le coût et valider", exact=True))
+    click_and_wait(
+        page, page.get_by_role("button", name="Voir le coût et valider", exact=True)
+    )
     assert page.get_by_role("heading", level=1).inner_text() == (
         "Vérifiez avant d'enregistrer"
     )
@@ -85,7 +87,8 @@ def test_a_parent_on_a_phone_books_two_children_cancels_and_reports_a_sick_day(
     click_and_wait(
         page,
         page.get_by_role(
-            "link", name="Réserver ou annuler des jours pour Léa (Restauration scolaire)"
+            "link",
+            name="Réserver ou annuler des jours pour Léa (Restauration scolaire)",
         ),
     )
     assert "réservations de Léa" in page.get_by_role("heading", level=1).inner_text()
