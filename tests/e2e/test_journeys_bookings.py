@@ -145,3 +145,15 @@ def test_a_parent_on_a_phone_books_two_children_cancels_and_reports_a_sick_day(
     shot(page, "5-absence-done")
     report = AbsenceReport.objects.get()
     assert report.status == "pending" and report.child.first_name == "Léa"
+
+    # The iCal feed's page, from the family space.
+    click_and_wait(page, page.get_by_role("link", name="Mon espace famille").first)
+    click_and_wait(
+        page, page.get_by_role("link", name=re.compile("dans l'agenda de votre"))
+    )
+    address = page.get_by_label("Adresse de l'agenda (à copier)").input_value()
+    assert address.startswith(live_server.url) and address.endswith(".ics")
+    checks(page)
+    shot(page, "6-feed")
+    feed = page.request.get(address)
+    assert feed.ok and "BEGIN:VEVENT" in feed.text()
