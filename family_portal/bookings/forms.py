@@ -50,8 +50,8 @@ class MonthForm(PortalForm):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Les jours cochés ou décochés ci-dessus le seront aussi pour "
-        "l'enfant choisi.",
+        help_text="Les jours cochés ou décochés ci-dessus le seront aussi pour chaque "
+        "prénom coché ici.",
     )
 
     def __init__(self, *args, cells, siblings, **kwargs):

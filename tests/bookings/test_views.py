@@ -253,7 +253,7 @@ def test_a_full_day_offers_and_gives_the_waiting_list(
     assert "Complet : cochez pour la liste d'attente" in body
     data = month_post([day], lunch, ticked=[day])
     preview = text(signed_in.post(calendar_url(lea), data))
-    assert "Complet, mis sur liste d'attente" in preview
+    assert "Complet : inscription sur la liste d'attente" in preview
     data["etape"] = "confirmer"
     response = signed_in.post(calendar_url(lea), data)
     assert "Sur liste d'attente" in text(signed_in.get(response["Location"]))
@@ -331,3 +331,33 @@ def test_holidays_are_one_line_not_one_per_day(lea, schedule):
         # Only the weekdays of the pattern: never a Wednesday or a weekend.
         assert all(row.first.weekday() in (0, 1, 3, 4) for row in rows)
     assert grouped >= 3  # Toussaint, Christmas, winter, spring holidays…
+
+
+def test_a_service_with_several_sessions_has_a_box_per_session(
+    signed_in, lea, lunch, schedule
+):
+    from family_portal.bookings.models import ServiceSession
+
+    evening = ServiceSession.objects.create(
+        schedule=schedule,
+        name="Accueil du soir",
+        starts=datetime.time(16, 30),
+        ends=datetime.time(18, 30),
+        sort_order=2,
+    )
+    days = open_days(schedule, 2)
+    body = text(signed_in.get(calendar_url(lea), {"mois": days[0].strftime("%Y-%m")}))
+    assert f'value="{key(evening, days[0])}"' in body
+    assert f'value="{key(lunch, days[0])}"' in body
+    assert "<legend" in body and "Accueil du soir" in body
+    data = {
+        "formulaire": "mois",
+        "mois": days[0].strftime("%Y-%m"),
+        "affiches": [key(s, d) for s in (lunch, evening) for d in days],
+        "jours": [key(evening, days[0]), key(lunch, days[1])],
+        "etape": "confirmer",
+    }
+    assert signed_in.post(calendar_url(lea), data).status_code == 302
+    assert sorted(
+        Booking.objects.filter(enrolment=lea).values_list("session__name", "date")
+    ) == sorted([("Accueil du soir", days[0]), ("Déjeuner", days[1])])
