@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from activities.pricing.formatting import format_money
+from activities.service_calendar import MONTHS, WEEKDAYS
 from family_portal.views import family_required
 
 from . import calendar_feed, services
@@ -31,21 +33,6 @@ from .forms import (
 )
 from .models import AbsenceReport, Booking, CalendarFeed, WaitingEntry
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SUMMARY_KEY = "bookings_summary"
 MONTH_FORM, RECURRING_FORM = "mois", "semaine"
 PREVIEW, CONFIRM, EDIT = "apercu", "confirmer", "modifier"
@@ -76,10 +63,7 @@ def list_days(days) -> str:
 
 
 def euros(amount: Decimal) -> str:
-    sign = "−" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = f"{int(whole):,}".replace(",", "\u202f")
-    return f"{sign}{groups},{cents}\u00a0€"
+    return ("−" if amount < 0 else "") + format_money(abs(amount))
 
 
 # --- the enrolment and its month ------------------------------------------------------
