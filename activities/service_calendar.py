@@ -24,6 +24,20 @@ HOLIDAY_CALENDARS = ("metropole", "alsace_moselle")
 # term time, holiday leisure centres during the holidays, some services all year.
 SCHOOL_TERMS = ("term", "holidays", "all")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 _SUBDIVISIONS = {"metropole": None, "alsace_moselle": "57"}
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .certificates import views as certificate_views
@@ -26,4 +26,5 @@ urlpatterns = [
         certificate_views.parent_download,
         name="certificate",
     ),
+    path("reservations/", include("family_portal.bookings.urls")),
 ]

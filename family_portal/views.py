@@ -56,7 +56,9 @@ class DashboardView(TemplateView):
             "documents": list(family.documents.all()[:10]),
             "enrolments": list(
                 family.enrolments.active()
-                .select_related("child", "period", "period__activity")
+                .select_related(
+                    "child", "period", "period__activity", "period__schedule"
+                )
                 .order_by("period__start", "child__birth_date")
             ),
         }

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from activities.pricing.formatting import format_money, format_number
+from activities.service_calendar import MONTHS
 
 from .deadline import deadline_for, is_in_time, local_minute
 from .model import (
@@ -269,22 +270,6 @@ def _describe_charge(charge: Charge, base: Decimal, unit_price: Decimal) -> str:
         f"tarif {format_money(base)} + majoration {format_money(charge.value)} "
         f"= {format_money(unit_price)}"
     )
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def _month_name(month: Month) -> str:

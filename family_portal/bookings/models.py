@@ -3,6 +3,8 @@ closures), the bookings themselves with their trail, waiting lists and absence r
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -368,3 +370,30 @@ class AbsenceReport(models.Model):
 
     def covers(self, day) -> bool:
         return self.first_day <= day <= self.last_day
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a family's iCal feed of booked days. Whoever has the
+    address reads the feed (phone calendars send no cookie): renewing it gives a new
+    token, and the old address answers 404 from then on."""
+
+    family = models.OneToOneField(
+        "family_portal.Family", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(
+        _("jeton"), max_length=64, unique=True, default=new_feed_token
+    )
+    renewed_at = models.DateTimeField(_("renouvelé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agenda iCal d'une famille")
+        verbose_name_plural = _("agendas iCal des familles")
+
+    def renew(self) -> None:
+        self.token = new_feed_token()
+        self.renewed_at = timezone.now()
+        self.save(update_fields=["token", "renewed_at"])

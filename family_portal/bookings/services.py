@@ -22,8 +22,10 @@ from activities.billing_rules import Deadline, deadline_for, is_in_time, parse_d
 from activities.service_calendar import ServiceCalendar, calendar_days
 from family_portal.backoffice.mail import send_family_mail
 from family_portal.models import Enrolment
+from family_portal.uploads import name_for
 
 from .models import (
+    AbsenceReport,
     Booking,
     BookingEvent,
     CalendarChange,
@@ -54,6 +56,7 @@ class Outcome:
     done: list[date] = field(default_factory=list)
     unchanged: list[date] = field(default_factory=list)
     waiting: list[date] = field(default_factory=list)
+    withdrawn: list[date] = field(default_factory=list)  # taken off a waiting list
     refused: list[tuple[date, str]] = field(default_factory=list)
 
 
@@ -125,6 +128,24 @@ def _check_enrolment(enrolment: Enrolment, session: ServiceSession) -> None:
             f"({enrolment.get_status_display().lower()}) : les jours ne peuvent pas "
             "être réservés."
         )
+
+
+def in_time(schedule: ServiceSchedule, day: date, now: datetime | None = None) -> bool:
+    """Whether ``day`` can still be booked or cancelled online at ``now``."""
+    return is_in_time(deadline_rule(schedule), day, now or timezone.now())
+
+
+def describe_deadline(rule: Deadline) -> str:
+    """The rule in French, for parents: « jusqu'à 2 jours ouvrés avant, à 23 h 59 »."""
+    at = f"{rule.at.hour} h {rule.at.minute:02d}"
+    if rule.days_before == 0:
+        return f"jusqu'au jour même, à {at}"
+    if rule.days_before == 1 and rule.count == "calendar_days":
+        return f"jusqu'à la veille, à {at}"
+    kind = "ouvré" if rule.count == "working_days" else ""
+    plural = "s" if rule.days_before > 1 else ""
+    days = f"jour{plural} {kind}{plural if kind else ''}".strip()
+    return f"jusqu'à {rule.days_before} {days} avant, à {at}"
 
 
 def _deadline_message(rule: Deadline, day: date) -> str:
@@ -229,10 +250,19 @@ def cancel(
                 status=Booking.Status.BOOKED,
             )
         }
+        waiting = WaitingEntry.objects.filter(
+            enrolment=enrolment,
+            session=session,
+            date__in=wanted,
+            status=WaitingEntry.Status.WAITING,
+        )
+        withdrawn = set(waiting.values_list("date", flat=True))
         for day in wanted:
             booking = bookings.get(day)
             if booking is None:
-                outcome.unchanged.append(day)
+                (outcome.withdrawn if day in withdrawn else outcome.unchanged).append(
+                    day
+                )
                 continue
             in_time = is_in_time(rule, day, now)
             if not in_time and not by_agent:
@@ -245,12 +275,17 @@ def cancel(
             outcome.done.append(day)
             if session.capacity is not None:
                 _promote_first_waiting(session, day, now)
-        WaitingEntry.objects.filter(
-            enrolment=enrolment,
-            session=session,
-            date__in=wanted,
-            status=WaitingEntry.Status.WAITING,
-        ).update(status=WaitingEntry.Status.WITHDRAWN, settled_at=now)
+        waiting.update(status=WaitingEntry.Status.WITHDRAWN, settled_at=now)
+    return outcome
+
+
+def simulate(action, enrolment, session, days, *, user, now=None) -> Outcome:
+    """What ``book`` or ``cancel`` would do now, without doing it: the same code runs in
+    a savepoint that is rolled back, so the preview a parent is shown follows the very
+    rules of the change (nothing is kept: no trail, no e-mail)."""
+    with transaction.atomic():
+        outcome = action(enrolment, session, days, user=user, now=now)
+        transaction.set_rollback(True)
     return outcome
 
 
@@ -324,6 +359,82 @@ def _tell_promoted(entry_pk: int) -> None:
             "activity": entry.session.schedule.period.activity,
         },
     )
+
+
+# --- absences ------------------------------------------------------------------------
+
+
+def report_absence(
+    child, first_day: date, last_day: date, *, user, certificate=None, content_type=""
+) -> AbsenceReport:
+    """A parent's "my child is absent": the booked days stay booked (billing reads the
+    absence); a medical certificate, already checked by ``validate_qf_upload``, waits for
+    an agent, who makes the absence justified."""
+    report = AbsenceReport(
+        child=child,
+        first_day=first_day,
+        last_day=last_day,
+        reported_by=user if getattr(user, "is_authenticated", False) else None,
+        status=(
+            AbsenceReport.Status.PENDING
+            if certificate
+            else AbsenceReport.Status.REPORTED
+        ),
+    )
+    if certificate:
+        report.certificate.save(
+            name_for(certificate.name, content_type), certificate, save=False
+        )
+    report.save()
+    return report
+
+
+def _check_pending(report: AbsenceReport) -> None:
+    if report.status != AbsenceReport.Status.PENDING:
+        raise BookingError(
+            "Ce certificat n'attend pas de vérification "
+            f"(état : {report.get_status_display().lower()})."
+        )
+
+
+def accept_certificate(report: AbsenceReport, agent) -> AbsenceReport:
+    """The agent accepts the medical certificate: the absence is justified for billing."""
+    _check_pending(report)
+    report.status = AbsenceReport.Status.JUSTIFIED
+    report.checked_by = agent
+    report.checked_at = timezone.now()
+    report.rejection_reason = ""
+    report.save(
+        update_fields=["status", "checked_by", "checked_at", "rejection_reason"]
+    )
+    return report
+
+
+def reject_certificate(report: AbsenceReport, agent, reason: str) -> AbsenceReport:
+    """The agent refuses the certificate, saying why; the family is told by e-mail and
+    the absence stays an ordinary (billed) one."""
+    _check_pending(report)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("Indiquez le motif du refus : il est envoyé à la famille.")
+    report.status = AbsenceReport.Status.REJECTED
+    report.checked_by = agent
+    report.checked_at = timezone.now()
+    report.rejection_reason = reason
+    report.save(
+        update_fields=["status", "checked_by", "checked_at", "rejection_reason"]
+    )
+    child = report.child
+    transaction.on_commit(
+        partial(
+            send_family_mail,
+            child.family,
+            f"Certificat médical de {child.first_name} refusé",
+            "bookings/email/certificate_rejected.txt",
+            {"report": report, "child": child},
+        )
+    )
+    return report
 
 
 # --- what a change costs --------------------------------------------------------------

@@ -224,8 +224,66 @@ def test_cancelling_a_waiting_day_withdraws_it(enrolments, lunch, parent):
     now = long_before(day)
     services.book(enrolments["Léa"], lunch, [day], user=parent, now=now)
     services.book(enrolments["Tom"], lunch, [day], user=parent, now=now)
-    services.cancel(enrolments["Tom"], lunch, [day], user=parent, now=now)
+    outcome = services.cancel(enrolments["Tom"], lunch, [day], user=parent, now=now)
     assert WaitingEntry.objects.get().status == "withdrawn"
+    assert outcome.withdrawn == [day] and not outcome.unchanged
+
+
+def test_a_simulated_change_says_what_would_happen_and_keeps_nothing(
+    enrolments, lunch, parent, django_capture_on_commit_callbacks
+):
+    lunch.capacity = 1
+    lunch.save()
+    days = term_days(lunch.schedule, 2)
+    now = long_before(days[0])
+    lea, tom = enrolments["Léa"], enrolments["Tom"]
+    services.book(lea, lunch, days[:1], user=parent, now=now)
+    services.book(tom, lunch, days[:1], user=parent, now=now)  # waiting
+    before = (
+        list(Booking.objects.values_list("pk", "status")),
+        list(WaitingEntry.objects.values_list("pk", "status")),
+        BookingEvent.objects.count(),
+    )
+    booking = services.simulate(services.book, lea, lunch, days, user=parent, now=now)
+    assert booking.done == days[1:] and booking.unchanged == days[:1]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        cancelling = services.simulate(
+            services.cancel, lea, lunch, days, user=parent, now=now
+        )
+    assert cancelling.done == days[:1]
+    assert not callbacks and not mail.outbox  # the promotion's e-mail is not sent
+    after = (
+        list(Booking.objects.values_list("pk", "status")),
+        list(WaitingEntry.objects.values_list("pk", "status")),
+        BookingEvent.objects.count(),
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "rule, text",
+    [
+        (
+            {"days_before": 2, "at": "23:59", "count": "working_days"},
+            "jusqu'à 2 jours ouvrés avant, à 23 h 59",
+        ),
+        ({"days_before": 1, "at": "10:00"}, "jusqu'à la veille, à 10 h 00"),
+        (
+            {"days_before": 7, "at": "12:00", "count": "calendar_days"},
+            "jusqu'à 7 jours avant, à 12 h 00",
+        ),
+        (
+            {"days_before": 1, "at": "09:30", "count": "working_days"},
+            "jusqu'à 1 jour ouvré avant, à 9 h 30",
+        ),
+        ({"days_before": 0, "at": "08:00"}, "jusqu'au jour même, à 8 h 00"),
+    ],
+)
+def test_the_deadline_in_words(rule, text):
+    from activities.billing_rules import parse_deadline
+
+    rule = {"count": "calendar_days", "holidays": "metropole", **rule}
+    assert services.describe_deadline(parse_deadline(rule)) == text
 
 
 def test_what_a_change_costs(enrolments, lunch):

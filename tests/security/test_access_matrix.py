@@ -10,6 +10,7 @@ fails and names it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,14 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from family_portal import enrolment as enrolments
+from family_portal.bookings import services as bookings
+from family_portal.bookings.models import (
+    AbsenceReport,
+    Booking,
+    CalendarFeed,
+    ServiceSchedule,
+    ServiceSession,
+)
 from family_portal.certificates import services as certificates
 from family_portal.models import (
     AgentAction,
@@ -56,6 +65,10 @@ OWNER_MARKERS = [
 NAMESPACES = {"family_portal", "certificates", "family_backoffice"}
 MODELADMIN_NAME = re.compile(r"^(family_portal|qf_connector)_(\w+?)_modeladmin_(\w+)$")
 OTHER_NAMESPACES = {"wagtailsnippets_activities_bareme"}
+# Public URLs, open to anyone who has their secret: the matrix asks them with a secret
+# that is not the family's (a guess), which must find nothing. The owner's own feed is
+# tested in tests/bookings.
+BY_SECRET = {"certificates:verify", "family_portal:bookings:feed"}
 SETTINGS_MODELS = {("family_portal", "familyservicesettings")}
 
 
@@ -70,7 +83,7 @@ class Target:
     def staff(self) -> bool:
         """For the town hall's staff: the admin, and the agents' certificate pages."""
         return self.admin or (
-            self.name.startswith("certificates:") and self.name != "certificates:verify"
+            self.name.startswith("certificates:") and self.name not in BY_SECRET
         )
 
 
@@ -140,6 +153,20 @@ def scene(canteen, groups):
         enrolments.QfChoice(Enrolment.QfSource.RECORD, record),
     )
     certificate = certificates.current_certificate(enrolment)
+    schedule = ServiceSchedule.objects.create(period=period, weekdays=[0, 1, 3, 4])
+    lunch = ServiceSession.objects.create(
+        schedule=schedule,
+        name="Déjeuner",
+        starts=datetime.time(11, 45),
+        ends=datetime.time(13, 30),
+    )
+    bookings.book(
+        enrolment, lunch, bookings.service_days(schedule), user=None, by_agent=True
+    )
+    AbsenceReport.objects.create(
+        child=child, first_day=today, last_day=today, status="reported"
+    )
+    CalendarFeed.objects.create(family=family)
     period.capacity = 1
     period.save()
     [waiting] = enrolments.confirm(
@@ -224,6 +251,8 @@ OBJECT_OF = {
     "family_backoffice:enrolment_promote": "waiting",
     "family_portal:guardian_edit": "guardian",
     "family_portal:child_edit": "child",
+    "family_portal:bookings:calendar": "enrolment",
+    "family_portal:bookings:result": "enrolment",
     "certificates:agent_certificate": "enrolment",
     "certificates:batch_detail": "batch",
     "certificates:batch_status": "batch",
@@ -254,6 +283,8 @@ def fill(name, params, scene):
             kwargs[param] = scene["activity"].pk
         elif param == "reference":
             kwargs[param] = scene["enrolment"].reference
+        elif param == "token" and name == "family_portal:bookings:feed":
+            kwargs[param] = "jeton-devine-" + "x" * 30
         elif param in {"number", "token"}:
             kwargs[param] = getattr(scene["certificate"], param)
         elif param == "step":
@@ -315,6 +346,13 @@ def owner_state():
             Child.objects.values_list("pk", "family_id", "first_name", "school")
         ),
         "batches": CertificateBatch.objects.count(),
+        "bookings": sorted(Booking.objects.values_list("pk", "status")),
+        "absences": AbsenceReport.objects.count(),
+        "feed": list(
+            CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
+                "token", flat=True
+            )
+        ),
     }
 
 
@@ -355,6 +393,9 @@ def test_every_url_is_covered(scene):
         "family_portal:dashboard",
         "family_portal:enrol_step",
         "family_portal:certificate",
+        "family_portal:bookings:calendar",
+        "family_portal:bookings:absence",
+        "family_portal:bookings:feed",
         "certificates:verify",
         "certificates:batch_file",
         "family_backoffice:document_check",
@@ -377,6 +418,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, scene):
         if target.name == "certificates:verify":
             assert response.status_code == 200  # public, and says nothing of the family
             continue
+        if target.name in BY_SECRET:
+            assert response.status_code == 404, target  # a guessed secret
+            continue
         assert response.status_code == 302, target
         login = "/admin/login/" if target.staff else "/compte/login/"
         assert response["Location"].startswith(login), (target, response["Location"])
@@ -393,6 +437,8 @@ def test_another_parent_gets_nothing_of_the_family(client, scene):
             assert response.status_code in REFUSED, target
             if response.status_code == 302:
                 assert "/admin/login/" in response["Location"], target
+        elif target.name == "family_portal:bookings:feed":
+            assert response.status_code == 404, target
         elif target.owner_object and target.name != "certificates:verify":
             assert response.status_code in (403, 404), target
         else:
@@ -409,7 +455,8 @@ def test_an_editor_sees_no_family_data(client, editor, scene):
     for target in found:
         response = client.get(target.path)
         assert not leaks(response), (target, leaks(response))
-        if target.name == "certificates:verify":
+        if target.name in BY_SECRET:
+            assert response.status_code in (200, 404), target
             continue
         if target.name.startswith("family_portal:"):
             # A staff account: the family space is for parents, and says so.
