@@ -1,12 +1,15 @@
 """The demo commune's activities, priced by real published grids (idempotent).
 
-The barèmes in ``demo_baremes/`` are the tests' example grids
-(``tests/activities/data/baremes``) as their communes published them; the after-school
-care and conservatory grids, which no example covers, are fictional ones of "Ville de Démo", dated for the current school year.
+The barèmes in ``demo_baremes/`` are the tests' example grids (``tests/activities/data/baremes``) as their
+communes published them; "Ville de Démo" adopts them, with the fictional after-school
+care and conservatory grids, by a délibération of its own for the current school year
+(``for_school_year``): a period is priced only by a barème in force on its dates, so the
+demo's barèmes follow today's date as its periods do.
 """
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 from django.utils import timezone
@@ -112,10 +115,28 @@ def fictional_baremes(year: int) -> list[dict]:
     return [after_school, conservatory]
 
 
+def for_school_year(document: dict, year: int, number: int) -> dict:
+    """A published grid as the demo commune's own, voted in June for the school year
+    starting in September of ``year``: its id, délibération and dates say so."""
+    base = re.sub(r"-(19|20)\d\d$", "", document["id"])
+    return {
+        **document,
+        "id": f"{base}-{year}",
+        "deliberation": {
+            "reference": f"DCM {year}-{number:03d}",
+            "date": f"{year}-06-25",
+            "url": None,
+        },
+        "valid_from": f"{year}-09-01",
+        "valid_until": f"{year + 1}-08-31",
+    }
+
+
 def demo_documents(year: int) -> list[dict]:
+    """Every demo barème, in force from 1 September of ``year`` to 31 August after."""
     published = [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(DEMO_BAREMES_DIR.glob("*.json"))
+        for_school_year(json.loads(path.read_text(encoding="utf-8")), year, number)
+        for number, path in enumerate(sorted(DEMO_BAREMES_DIR.glob("*.json")), start=40)
     ]
     return published + fictional_baremes(year)
 
@@ -170,7 +191,7 @@ def activity_specs(year: int) -> list[dict]:
             "contact_email": "famille@demo.example.org",
             "contact_phone": "01 23 45 67 89",
             "periods": [(school_year, first_day, last_day, 180, opens, closes)],
-            "baremes": [("champcevinel-restauration-2022", "")],
+            "baremes": [(f"champcevinel-restauration-{year}", "")],
         },
         {
             "slug": "accueil-periscolaire",
@@ -236,7 +257,7 @@ def activity_specs(year: int) -> list[dict]:
                     datetime.date(year + 1, 6, 15),
                 ),
             ],
-            "baremes": [("wavrin-alsh-2025", "")],
+            "baremes": [(f"wavrin-alsh-{year}", "")],
         },
         {
             "slug": "conservatoire",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.apps import apps
 from django.db.models.deletion import Collector, ProtectedError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
@@ -332,10 +333,75 @@ class PriceSimulatorForm(PortalForm):
 
 
 class ActivityPageForm(WagtailAdminPageForm):
-    """Refuses to remove a period that other records (enrolments) still point to."""
+    """Refuses to remove a period that other records (enrolments) still point to, and
+    to link a barème in force on none of the periods' dates: a price must rest on a
+    délibération in force (ActivityPage.pricing_version)."""
 
     def clean(self):
         cleaned = super().clean()
+        self._check_deleted_periods()
+        self._check_bareme_dates()
+        return cleaned
+
+    def _kept(self, name):
+        """The cleaned, kept forms of an inline panel (cleaned here if not yet)."""
+        formset = self.formsets.get(name)
+        if formset is None:
+            return []
+        formset.errors  # noqa: B018 - runs the formset's clean once
+        return [
+            form
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+        ]
+
+    def _check_bareme_dates(self):
+        periods = [
+            form.cleaned_data
+            for form in self._kept("periods")
+            if form.cleaned_data.get("start") and form.cleaned_data.get("end")
+        ]
+        links = [
+            form
+            for form in self._kept("bareme_links")
+            if form.cleaned_data.get("bareme")
+        ]
+        if not periods or not links:
+            return
+        # The version model through the registry: the page models import this module.
+        version_model = apps.get_model("activities", "BaremeVersion")
+        versions = {
+            version.bareme_id: version
+            for version in version_model.objects.latest_per_bareme().filter(
+                bareme__in=[form.cleaned_data["bareme"] for form in links]
+            )
+        }
+        for form in links:
+            version = versions.get(form.cleaned_data["bareme"].pk)
+            if version is None or any(
+                version.pricing.covers(period["start"], period["end"])
+                for period in periods
+            ):
+                continue
+            form.add_error(
+                "bareme",
+                _(
+                    "Ce barème est valable %(validity)s : il ne couvre aucune période "
+                    "de l'activité (%(periods)s). Un tarif doit reposer sur une "
+                    "délibération en vigueur : liez le barème voté pour ces dates."
+                )
+                % {
+                    "validity": version.pricing.validity_display,
+                    "periods": "; ".join(
+                        f"{period['label']} : du {period['start']:%d/%m/%Y} au "
+                        f"{period['end']:%d/%m/%Y}"
+                        for period in periods
+                    ),
+                },
+            )
+
+    def _check_deleted_periods(self):
         periods = self.formsets.get("periods")
         for form in getattr(periods, "deleted_forms", []):
             period = form.instance
@@ -352,4 +418,3 @@ class ActivityPageForm(WagtailAdminPageForm):
                     )
                     % {"label": period.label},
                 )
-        return cleaned

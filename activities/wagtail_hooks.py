@@ -3,9 +3,12 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail import hooks
 from wagtail.admin.panels import ObjectList, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
@@ -19,7 +22,7 @@ from wagtail.snippets.views.snippets import (
 
 from . import admin_views
 from .forms import BaremeAdminForm
-from .models import Bareme
+from .models import ActivityPage, Bareme, PeriodTariff
 
 
 def _url_name(view_name):
@@ -140,3 +143,30 @@ class BaremeViewSet(SnippetViewSet):
 
 
 register_snippet(BaremeViewSet)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_untariffed_periods(request, page):
+    """A period that no linked barème covers keeps its enrolments closed: say so to the
+    editor (a period may be announced before the council votes its tariffs)."""
+    if not isinstance(page, ActivityPage):
+        return
+    today = timezone.localdate()
+    priced = page.priced_baremes()
+    for period in page.periods.all():
+        if period.end < today or PeriodTariff.of(period, priced).version is not None:
+            continue
+        messages.warning(
+            request,
+            _(
+                "Aucun barème lié ne couvre la période « %(label)s » (du %(start)s au "
+                "%(end)s) : ses inscriptions restent fermées tant que le barème voté "
+                "pour ces dates n'est pas lié à l'activité."
+            )
+            % {
+                "label": period.label,
+                "start": date_format(period.start, "j F Y"),
+                "end": date_format(period.end, "j F Y"),
+            },
+        )

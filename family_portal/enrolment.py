@@ -52,11 +52,23 @@ class PlannedEnrolment:
     qf: QfChoice
 
 
-def open_periods(activity, today):
-    """The periods of an activity whose enrolment window is open today."""
-    return activity.periods.filter(
+def enrolment_windows(activity, today):
+    """(the periods open for enrolment today: their window is open and a barème in force
+    on their dates prices them, those whose window is open but that no barème covers
+    yet: their enrolments stay closed). Two querysets."""
+    in_window = activity.periods.filter(
         enrolment_opens__lte=today, enrolment_closes__gte=today
     ).order_by("start", "pk")
+    priced = in_window.priced()
+    return priced, in_window.exclude(pk__in=priced.values("pk"))
+
+
+def no_tariff_error(period) -> PricingError:
+    return PricingError(
+        f"Aucun barème voté ne couvre la période « {period.label} » (du "
+        f"{period.start:%d/%m/%Y} au {period.end:%d/%m/%Y}) : les inscriptions "
+        "ouvriront quand la commune aura publié ses tarifs pour ces dates."
+    )
 
 
 def places_left(period) -> int:
@@ -100,17 +112,18 @@ def sibling_ranks(family: Family, period, children) -> dict[int, int]:
     return {child.pk: already + index for index, child in enumerate(ordered, start=1)}
 
 
-def plan(family: Family, commune, period, children, qf: QfChoice, on=None, lock=False):
-    """The price of each child, as it would be confirmed now.
+def plan(family: Family, commune, period, children, qf: QfChoice, lock=False):
+    """The price of each child, as it would be confirmed now, by the barème in force
+    on the period's dates.
 
     With `lock` (inside the confirmation's transaction) the barème version row is locked
     until the enrolments are saved, so an agent's edit meanwhile makes a new version.
     """
     from activities.models import BaremeVersion
 
-    version = period.activity.pricing_version(on or timezone.localdate())
+    version = period.activity.pricing_version(period)
     if version is None:
-        raise PricingError("Aucun barème n'est associé à cette activité.")
+        raise no_tariff_error(period)
     if lock:
         version = BaremeVersion.objects.select_for_update().get(pk=version.pk)
     bareme = version.pricing

@@ -47,7 +47,7 @@ class ChildrenPeriodForm(PortalForm):
         self.fields["children"].label_from_instance = lambda child: (
             f"{child.first_name} {child.last_name}, né(e) le {child.birth_date:%d/%m/%Y}"
         )
-        periods = enrolment.open_periods(activity, today)
+        periods, self.untariffed_periods = enrolment.enrolment_windows(activity, today)
         self.fields["period"].queryset = periods
         self.fields["period"].label_from_instance = self._period_label
 

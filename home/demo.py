@@ -10,7 +10,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+)
 
 from .models import CommuneSettings, ContentPage, HomePage
 
@@ -253,14 +259,21 @@ def ensure_settings(home, pages):
     return commune
 
 
-EDITOR_PERMISSIONS = [
-    ("wagtailadmin", "access_admin"),
-    ("wagtailimages", "add_image"),
-    ("wagtailimages", "change_image"),
-    ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"),
-    ("wagtaildocs", "change_document"),
-    ("wagtaildocs", "choose_document"),
+EDITOR_PERMISSIONS = [("wagtailadmin", "access_admin")]
+# Images and documents are permitted per collection (Wagtail's collection permission
+# policy ignores model permissions): the editors get them on the root collection, as
+# Wagtail's own "Editors" group does, so that every collection is theirs.
+EDITOR_COLLECTION_PERMISSIONS = [
+    ("wagtailimages", codename)
+    for codename in ("add_image", "change_image", "choose_image", "delete_image")
+] + [
+    ("wagtaildocs", codename)
+    for codename in (
+        "add_document",
+        "change_document",
+        "choose_document",
+        "delete_document",
+    )
 ]
 AGENT_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -287,6 +300,11 @@ def ensure_groups(home):
             permission=Permission.objects.get(
                 content_type__app_label="wagtailcore", codename=codename
             ),
+        )
+    root_collection = Collection.get_first_root_node()
+    for permission in _permissions(EDITOR_COLLECTION_PERMISSIONS):
+        GroupCollectionPermission.objects.get_or_create(
+            group=editors, collection=root_collection, permission=permission
         )
     agents, _ = Group.objects.get_or_create(name=AGENTS_GROUP)
     agents.permissions.add(*_permissions(AGENT_PERMISSIONS))

@@ -69,6 +69,18 @@ def qf_validity(
     return min(year.start, qf_month(day)), year.qf_valid_until
 
 
+def in_force(document: dict, day: datetime.date | None = None) -> dict:
+    """A ``bareme/1`` document (a shared example, dated when its commune voted it) valid
+    for the whole school year of ``day``: the factories' periods need a barème in
+    force on their dates to be priced (``ActivityPage.pricing_version``)."""
+    year = school_year(day)
+    return {
+        **document,
+        "valid_from": year.start.isoformat(),
+        "valid_until": year.qf_valid_until.isoformat(),
+    }
+
+
 def born(month: int, day: int, *, age: int) -> datetime.date:
     """A birth date on ``day``/``month`` making a child ``age`` on the school year's first
     day, the date activities check ages on (``Child.age_on(period.start)``)."""

@@ -33,8 +33,8 @@ from .bareme_rows import (
     ConditionFields,
 )
 from .baremes import Bareme, document_from_rows
-from .pages import ActivityBaremeLink, ActivityIndexPage, ActivityPage
-from .periods import ActivityPeriod
+from .pages import ActivityBaremeLink, ActivityIndexPage, ActivityPage, PeriodTariff
+from .periods import ActivityPeriod, ActivityPeriodQuerySet
 from .versions import BaremeVersion, BaremeVersionQuerySet
 
 __all__ = [
@@ -43,11 +43,13 @@ __all__ = [
     "ActivityIndexPage",
     "ActivityPage",
     "ActivityPeriod",
+    "ActivityPeriodQuerySet",
     "Bareme",
     "BaremeBracket",
     "BaremeColumn",
     "BaremeSiblingReduction",
     "BaremeVersion",
+    "PeriodTariff",
     "BaremeVersionQuerySet",
     "ColumnPricesField",
     "ConditionFields",

@@ -4,6 +4,8 @@ barèmes that price it and its price simulator."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -24,6 +26,9 @@ from ..forms import ActivityFilterForm, ActivityPageForm, PriceSimulatorForm
 from ..pricing.table import grid_table
 from .baremes import Bareme
 from .versions import BaremeVersion
+
+if TYPE_CHECKING:
+    from .periods import ActivityPeriod
 
 
 class ActivityIndexPage(Page):
@@ -199,51 +204,79 @@ class ActivityPage(Page):
             if link.bareme_id in versions
         ]
 
-    def pricing_version(self, on: datetime.date | None = None) -> BaremeVersion | None:
-        """The version that prices an enrolment made ``on`` (default today).
-
-        The first linked barème valid on that date, else the first one: a page may list
-        this year's barème and next year's.
-        """
-        on = on or timezone.localdate()
-        priced = self.priced_baremes()
-        for _link, version in priced:
-            bareme = version.pricing
-            if bareme.valid_from <= on and (
-                bareme.valid_until is None or on <= bareme.valid_until
-            ):
-                return version
-        return priced[0][1] if priced else None
+    def pricing_version(self, period: ActivityPeriod) -> BaremeVersion | None:
+        """The version that prices enrolments in ``period``: the first linked barème,
+        in the editor's order, whose délibération is in force on every day of the
+        period. None while no barème covers it: its enrolments stay closed."""
+        tariff = PeriodTariff.of(period, self.priced_baremes())
+        return tariff.version
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # The barèmes, tables and periods are read only if the page body is rendered,
         # not when it comes from the cache (templates/activities/activity_page.html).
         priced = SimpleLazyObject(self.priced_baremes)
+        periods = SimpleLazyObject(
+            lambda: [PeriodTariff.of(period, priced) for period in self.periods.all()]
+        )
+        shown = SimpleLazyObject(lambda: published_tariffs(priced, periods))
+        context["periods"] = periods
         context["tariffs"] = SimpleLazyObject(
             lambda: [
-                {
-                    "title": link.title or version.pricing.label,
-                    "table": grid_table(version.pricing),
-                }
-                for link, version in priced
+                {"title": title, "table": grid_table(version.pricing)}
+                for title, version in shown
             ]
         )
         form = PriceSimulatorForm(request.GET if "simuler" in request.GET else None)
         context["simulator_form"] = form
-        if form.is_bound and form.is_valid() and priced:
-            context["simulation"] = form.simulate(
-                [
-                    (link.title or version.pricing.label, version)
-                    for link, version in priced
-                ]
-            )
-        periods = SimpleLazyObject(lambda: list(self.periods.all()))
-        context["periods"] = periods
+        if form.is_bound and form.is_valid() and shown:
+            context["simulation"] = form.simulate(shown)
         context["enrolment_open"] = SimpleLazyObject(
-            lambda: any(period.enrolment_is_open() for period in periods)
+            lambda: any(tariff.enrolment_is_open() for tariff in periods)
         )
         return context
+
+
+def published_tariffs(priced, periods) -> list[tuple[str, BaremeVersion]]:
+    """(title, version) of the grids the public sees, in the editor's order: those in
+    force on the whole of some period (with no period at all, those in force today).
+    A barème past its dates is never shown as the price of what families enrol in."""
+    spans = [(tariff.start, tariff.end) for tariff in periods]
+    if not spans:
+        today = timezone.localdate()
+        spans = [(today, today)]
+    return [
+        (link.title or version.pricing.label, version)
+        for link, version in priced
+        if any(version.pricing.covers(start, end) for start, end in spans)
+    ]
+
+
+@dataclass(frozen=True)
+class PeriodTariff:
+    """A period of an activity with the barème version that prices it, and its title;
+    no version while no délibération covers the period's dates (enrolments stay
+    closed). Templates read the period's own fields through it."""
+
+    period: ActivityPeriod
+    version: BaremeVersion | None
+    title: str = ""
+
+    @classmethod
+    def of(cls, period, priced) -> PeriodTariff:
+        """The first of the (link, version) pairs whose barème covers the period."""
+        for link, version in priced:
+            if version.pricing.covers(period.start, period.end):
+                return cls(period, version, link.title or version.pricing.label)
+        return cls(period, None)
+
+    def __getattr__(self, name):
+        if name == "period":  # not set yet (a copy being built)
+            raise AttributeError(name)
+        return getattr(self.period, name)
+
+    def enrolment_is_open(self, today: datetime.date | None = None) -> bool:
+        return self.version is not None and self.period.enrolment_is_open(today)
 
 
 class ActivityBaremeLink(Orderable):

@@ -6,13 +6,31 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Orderable
 
-from .pages import ActivityPage
+from .pages import ActivityBaremeLink, ActivityPage
+
+
+class ActivityPeriodQuerySet(models.QuerySet):
+    def priced(self):
+        """The periods a linked barème covers (``Bareme.covers`` of the pricing engine,
+        in SQL: a barème's row carries the dates of its latest version)."""
+        return self.filter(
+            models.Exists(
+                ActivityBaremeLink.objects.filter(
+                    page=OuterRef("activity"),
+                    bareme__valid_from__lte=OuterRef("start"),
+                ).filter(
+                    models.Q(bareme__valid_until__isnull=True)
+                    | models.Q(bareme__valid_until__gte=OuterRef("end"))
+                )
+            )
+        )
 
 
 class ActivityPeriod(Orderable):
@@ -29,6 +47,8 @@ class ActivityPeriod(Orderable):
     capacity = models.PositiveIntegerField(_("places"))
     enrolment_opens = models.DateField(_("ouverture des inscriptions"))
     enrolment_closes = models.DateField(_("clôture des inscriptions"))
+
+    objects = ActivityPeriodQuerySet.as_manager()
 
     panels = [
         FieldPanel("label"),

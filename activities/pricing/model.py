@@ -207,6 +207,20 @@ class Bareme:
     siblings: Siblings | None
     rounding: Rounding
 
+    def covers(self, start: date, end: date) -> bool:
+        """Whether the délibération is in force on every day from ``start`` to ``end``:
+        only then may it price an enrolment for those dates."""
+        return self.valid_from <= start and (
+            self.valid_until is None or end <= self.valid_until
+        )
+
+    @property
+    def validity_display(self) -> str:
+        """``du 01/09/2026 au 31/08/2027``, or ``à partir du 01/09/2026``."""
+        if self.valid_until is None:
+            return f"à partir du {self.valid_from:%d/%m/%Y}"
+        return f"du {self.valid_from:%d/%m/%Y} au {self.valid_until:%d/%m/%Y}"
+
     @property
     def column_keys(self) -> tuple[str | None, ...]:
         """The keys prices are given for; ``(None,)`` for a single-column grid."""

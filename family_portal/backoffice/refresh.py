@@ -102,6 +102,9 @@ class CampaignSummary:
     overridden_kept: int = 0
     notified: int = 0
     stopped: str = ""  # why the run stopped before the end (French)
+    # Families whose new QF is far older than its month asked for
+    # (QuotientRecord.is_stale): recorded, but agents must check them.
+    stale: list[str] = field(default_factory=list)
 
     @property
     def processed(self) -> int:
@@ -180,6 +183,8 @@ def refresh_one(family, commune, month: QfMonth, summary, *, client=None):
         record, repriced = None, 0
         if result is not None:
             record = enrolments.record_api_quotient(family, result)
+            if record.is_stale:
+                summary.stale.append(f"{family.name} ({record})")
             effective = first_of_next_month(timezone.localdate())
             repriced = _reprice_open(family, commune, record, effective, summary)
         outcome, _ = QfRefreshOutcome.objects.update_or_create(

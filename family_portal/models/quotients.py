@@ -3,10 +3,12 @@
 import datetime
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .families import Family
@@ -95,6 +97,39 @@ class QuotientRecord(models.Model):
 
     def __str__(self):
         return f"{self.value} € ({self.get_provider_display()}, {self.month:%m/%Y})"
+
+    # API Particulier gives the QF of the month asked for, at most a month or two back,
+    # and an attestation is acceptable when less than 3 months old (DOMAIN.md): a QF
+    # whose month is more than this before the day it was obtained is far older than
+    # either would give (a staging answer, a wrong campaign month, a typing error).
+    STALE_AFTER_MONTHS = 3
+
+    @property
+    def months_old_when_obtained(self) -> int:
+        obtained = timezone.localtime(self.retrieved_at).date()
+        return (
+            (obtained.year - self.month.year) * 12 + obtained.month - self.month.month
+        )
+
+    @property
+    def is_stale(self) -> bool:
+        """Whether agents must check it: see STALE_AFTER_MONTHS."""
+        return self.months_old_when_obtained > self.STALE_AFTER_MONTHS
+
+    @property
+    @admin.display(description=_("à vérifier"))
+    def stale_warning(self) -> str:
+        """The French warning agents see, or ""."""
+        if not self.is_stale:
+            return ""
+        obtained = timezone.localtime(self.retrieved_at).date()
+        return (
+            f"QF ancien : mois de {date_format(self.month, 'F Y')}, obtenu le "
+            f"{obtained:%d/%m/%Y}, soit {self.months_old_when_obtained} mois plus tôt "
+            f"(l'API donne le mois en cours ou l'un des deux précédents, une "
+            f"attestation doit dater de moins de {self.STALE_AFTER_MONTHS} mois) : "
+            "vérifiez-le auprès de la famille."
+        )
 
     @property
     def regime(self):

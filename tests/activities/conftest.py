@@ -3,6 +3,7 @@
 import pytest
 
 from activities.services import import_document
+from tests.dates import in_force
 
 from .examples import EXAMPLES_DIR, example_document
 from .factories import ActivityIndexPageFactory, ActivityPageFactory
@@ -10,10 +11,12 @@ from .factories import ActivityIndexPageFactory, ActivityPageFactory
 
 @pytest.fixture
 def import_example(db):
-    """Import an example by file name (without .json); returns its version."""
+    """Import an example by file name (without .json); returns its version.
+    With ``current=True``, re-dated to be in force for this school year (tests.dates)."""
 
-    def load(name):
-        version, _ = import_document(example_document(EXAMPLES_DIR / f"{name}.json"))
+    def load(name, current=False):
+        document = example_document(EXAMPLES_DIR / f"{name}.json")
+        version, _ = import_document(in_force(document) if current else document)
         return version
 
     return load
@@ -28,8 +31,9 @@ def activity_index(home_page):
 
 @pytest.fixture
 def canteen(activity_index, import_example):
-    """The canteen page, priced by Champcevinel's published grid."""
-    version = import_example("champcevinel-restauration")
+    """The canteen page, priced by Champcevinel's published grid, in force this school
+    year."""
+    version = import_example("champcevinel-restauration", current=True)
     return ActivityPageFactory(
         parent=activity_index,
         title="Restauration scolaire",

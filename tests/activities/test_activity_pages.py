@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.urls import reverse
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import (
@@ -15,6 +16,7 @@ from wagtail.test.utils.form_data import (
 
 from activities.models import ActivityIndexPage, ActivityPage, ActivityPeriod
 from home.models import ContentPage, HomePage
+from tests.dates import school_year
 
 from .examples import EXAMPLE_FILES
 from .factories import ActivityIndexPageFactory, ActivityPageFactory
@@ -264,7 +266,7 @@ def test_simulator_without_qf(client, canteen):
 
 
 def test_simulator_by_residence_and_rank(client, activity_index, import_example):
-    version = import_example("wavrin-centre-loisirs")
+    version = import_example("wavrin-centre-loisirs", current=True)
     page = ActivityPageFactory(parent=activity_index, baremes=[version.bareme])
     text = result_text(
         simulate(client, page, qf="900", residence="non_resident", rang="1")
@@ -301,8 +303,8 @@ def test_simulator_stores_nothing(client, canteen, django_assert_num_queries):
 
 
 def test_activity_page_with_several_baremes(client, activity_index, import_example):
-    meals = import_example("champcevinel-restauration").bareme
-    leisure = import_example("fay-aux-loges-restauration").bareme
+    meals = import_example("champcevinel-restauration", current=True).bareme
+    leisure = import_example("fay-aux-loges-restauration", current=True).bareme
     page = ActivityPageFactory(parent=activity_index, baremes=[meals, leisure])
     html = simulate(client, page, qf="1111", residence="resident", rang="1")
     assert len(html.select("table.tariff__table")) == 2
@@ -327,17 +329,56 @@ def test_page_prices_with_the_latest_version(client, canteen):
     assert "3,45 € par repas" in text
 
 
-def test_pricing_version_prefers_the_barème_valid_on_the_date(
-    activity_index, import_example
+def test_a_period_is_priced_only_by_a_barème_in_force_on_its_dates(
+    client, activity_index, import_example
 ):
-    old = import_example("groix-restauration").bareme  # 2021-2022
-    current = import_example("champcevinel-restauration").bareme  # 2022-2023
-    page = ActivityPageFactory(parent=activity_index, baremes=[old, current])
-    assert page.pricing_version(datetime.date(2022, 10, 1)).bareme == current
-    assert page.pricing_version(datetime.date(2021, 10, 1)).bareme == old
-    assert page.pricing_version(datetime.date(2030, 1, 1)).bareme == old
-    empty = ActivityPageFactory(parent=activity_index)
-    assert empty.pricing_version() is None
+    """The demo's bug: a 2026-2027 period priced, and shown, with the 2022-2023 grid."""
+    expired = import_example("groix-restauration").bareme  # 2021-2022
+    current = import_example("champcevinel-restauration", current=True).bareme
+    page = ActivityPageFactory(parent=activity_index, baremes=[expired, current])
+    period = page.periods.get()
+    assert page.pricing_version(period).bareme == current
+    html = soup(client.get(page.url))
+    captions = [
+        table.caption.get_text() for table in html.select("table.tariff__table")
+    ]
+    assert len(captions) == 1 and "Restauration scolaire — repas" in captions[0]
+    assert "2021" not in html.select_one(".tariff__rules").get_text()
+    year = school_year()
+    assert (
+        f"Tarifs valables du {year.start:%d/%m/%Y} au {year.qf_valid_until:%d/%m/%Y}"
+        in html.select_one(".tariff__rules").get_text()
+    )
+    periods = html.select_one("#periodes-titre").find_next("table").get_text()
+    assert "ouvertes" in periods and "Restauration scolaire — repas" in periods
+
+
+def test_enrolments_stay_closed_while_no_barème_covers_the_period(
+    client, activity_index, import_example
+):
+    expired = import_example("champcevinel-restauration").bareme  # 2022-2023
+    page = ActivityPageFactory(parent=activity_index, baremes=[expired])
+    assert page.pricing_version(page.periods.get()) is None
+    html = soup(client.get(page.url))
+    periods = html.select_one("#periodes-titre").find_next("table").get_text()
+    assert "Fermées" in periods and "aucun tarif n'est encore voté" in periods
+    assert "ouvertes" not in periods
+    assert not html.select("table.tariff__table")  # the old grid is not shown
+    assert "S'inscrire en ligne" not in html.get_text()
+    assert (
+        ActivityPageFactory(parent=activity_index).pricing_version(page.periods.get())
+        is None
+    )
+
+
+def test_a_barème_must_cover_the_whole_period(activity_index, import_example):
+    version = import_example("champcevinel-restauration", current=True)
+    page = ActivityPageFactory(parent=activity_index, baremes=[version.bareme])
+    period = page.periods.get()
+    period.end = version.pricing.valid_until + datetime.timedelta(days=1)
+    assert page.pricing_version(period) is None
+    period.end = version.pricing.valid_until
+    assert page.pricing_version(period) == version
 
 
 # Measured: the index takes 11 queries with 50 activities, the activity page 14 with one
@@ -362,9 +403,85 @@ def test_activity_page_query_budget(
     client, activity_index, import_example, django_assert_max_num_queries, names
 ):
     page = ActivityPageFactory(
-        parent=activity_index, baremes=[import_example(name).bareme for name in names]
+        parent=activity_index,
+        baremes=[import_example(name, current=True).bareme for name in names],
     )
     client.get(page.url)
     with django_assert_max_num_queries(15):
         html = simulate(client, page, qf="900", residence="resident", rang="2")
     assert len(html.select("table.tariff__table")) == len(names)
+
+
+def _activity_form(period_start, period_end, bareme_pks):
+    return nested_form_data(
+        {
+            "title": "Restauration",
+            "slug": "restauration-test",
+            "category": "restauration",
+            "description": streamfield([]),
+            "periods": inline_formset(
+                [
+                    {
+                        "label": "Année scolaire",
+                        "start": period_start.isoformat(),
+                        "end": period_end.isoformat(),
+                        "capacity": "25",
+                        "enrolment_opens": (period_start.replace(month=6)).isoformat(),
+                        "enrolment_closes": period_end.isoformat(),
+                    }
+                ]
+            ),
+            "bareme_links": inline_formset(
+                [{"bareme": pk, "title": ""} for pk in bareme_pks]
+            ),
+            "documents": streamfield([]),
+        }
+    )
+
+
+def test_the_editor_refuses_a_barème_that_covers_no_period(
+    admin_client, activity_index, import_example
+):
+    """Linking last year's barème to a new period: a French error on the link."""
+    expired = import_example("champcevinel-restauration").bareme  # 2022-2023
+    year = school_year()
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=["activities", "activitypage", activity_index.pk],
+    )
+    response = admin_client.post(
+        url, _activity_form(year.start, year.end, [expired.pk])
+    )
+    assert response.status_code == 200  # the form again, nothing saved
+    assert not ActivityPage.objects.filter(slug="restauration-test").exists()
+    text = " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+    assert "Ce barème est valable du 01/09/2022 au 31/08/2023" in text
+    assert "il ne couvre aucune période de l'activité" in text
+    assert f"du {year.start:%d/%m/%Y} au {year.end:%d/%m/%Y}" in text
+
+
+def test_the_editor_accepts_a_barème_in_force_and_warns_of_an_uncovered_period(
+    admin_client, activity_index, import_example
+):
+    current = import_example("champcevinel-restauration", current=True).bareme
+    year = school_year()
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=["activities", "activitypage", activity_index.pk],
+    )
+    response = admin_client.post(
+        url, _activity_form(year.start, year.end, [current.pk]), follow=True
+    )
+    page = ActivityPage.objects.get(slug="restauration-test")
+    assert page.pricing_version(page.periods.get()).bareme == current
+    assert "Aucun barème lié" not in response.content.decode()
+    # Next year's period announced before the council votes: saved, with a warning.
+    next_start = year.start.replace(year=year.start_year + 1)
+    next_end = year.end.replace(year=year.end_year + 1)
+    data = _activity_form(next_start, next_end, [])
+    data["slug"] = "restauration-suivante"
+    response = admin_client.post(url, data, follow=True)
+    assert ActivityPage.objects.filter(slug="restauration-suivante").exists()
+    text = " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+    assert "Aucun barème lié ne couvre la période « Année scolaire »" in text
+    assert "ses inscriptions restent fermées" in text

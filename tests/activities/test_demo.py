@@ -63,6 +63,9 @@ def test_demo_activities_are_open_for_enrolment_and_priced(home_page, client):
     index = load_demo_activities(home_page, today=TODAY)
     for page in ActivityPage.objects.child_of(index):
         assert page.priced_baremes(), page.title
+        for period in page.periods.all():
+            # Each period is priced by a barème in force on its dates.
+            assert page.pricing_version(period) is not None, (page.title, period)
         assert any(period.enrolment_is_open(TODAY) for period in page.periods.all()), (
             page.title
         )
@@ -73,3 +76,26 @@ def test_demo_activities_are_open_for_enrolment_and_priced(home_page, client):
         assert response.status_code == 200
         assert "par " in response.context["simulation"][0].quote.explanation[-1]
     assert client.get(index.url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "today",
+    [datetime.date(2026, 12, 5), datetime.date(2027, 3, 1), datetime.date(2031, 9, 15)],
+)
+def test_demo_barèmes_follow_the_date(home_page, client, today):
+    """The demo canteen showed "Tarifs valables du 01/09/2022 au 31/08/2023" for
+    2026-2027: its grids are now the demo commune's own for the current school year."""
+    year = school_year_start(today)
+    load_demo_activities(home_page, today=today)
+    canteen = ActivityPage.objects.get(slug="restauration-scolaire")
+    period = canteen.periods.get()
+    version = canteen.pricing_version(period)
+    assert version.bareme.slug == f"champcevinel-restauration-{year}"
+    assert version.pricing.valid_from == datetime.date(year, 9, 1)
+    assert version.pricing.valid_until == datetime.date(year + 1, 8, 31)
+    assert version.pricing.deliberation.reference.startswith(f"DCM {year}-")
+    for document in demo_documents(year):
+        assert document["valid_from"] == f"{year}-09-01", document["id"]
+    html = client.get(canteen.url).content.decode()
+    assert f"Tarifs valables du 01/09/{year} au 31/08/{year + 1}" in html
+    assert "2022" not in html

@@ -14,6 +14,8 @@ from tests.e2e.conftest import NARROWEST
 PUBLIC_PAGES = {
     "home": "/",
     "content-page": "/vie-scolaire/",
+    # Its periods table names the grid pricing each period (a barème in force).
+    "activity-page": "/activites/restauration-scolaire/",
     "accessibility-statement": "/accessibilite/",
     "sign-in": "/compte/login/",
     "sign-up": "/compte/signup/",

@@ -15,7 +15,7 @@ from qf_connector.fakeapi.testing import (
 from qf_connector.services import reset_client
 from tests.activities.examples import EXAMPLES_DIR, example_document
 from tests.activities.factories import ActivityIndexPageFactory, ActivityPageFactory
-from tests.dates import born
+from tests.dates import born, in_force
 
 from .factories import ChildFactory, FamilyFactory, GuardianFactory
 
@@ -43,9 +43,10 @@ def api_particulier(fake_api, settings):
 
 @pytest.fixture
 def canteen(home_page):
-    """The canteen, priced by Champcevinel's grid (QF 1200 → 3,40 €, no QF → 3,50 €)."""
+    """The canteen, priced by Champcevinel's grid in force this school year (QF 1200 →
+    3,40 €, no QF → 3,50 €)."""
     version, _ = import_document(
-        example_document(EXAMPLES_DIR / "champcevinel-restauration.json")
+        in_force(example_document(EXAMPLES_DIR / "champcevinel-restauration.json"))
     )
     index = ActivityIndexPageFactory(parent=home_page, slug="activites")
     return ActivityPageFactory(

@@ -31,6 +31,7 @@ def main(database_file: str, options: str, families: int) -> dict:
     from home.models import HomePage
     from tests.activities.examples import EXAMPLES_DIR, example_document
     from tests.activities.factories import ActivityIndexPageFactory, ActivityPageFactory
+    from tests.dates import in_force
     from tests.family_portal.certificate_helpers import api_quotient, commune
     from tests.family_portal.factories import ChildFactory, FamilyFactory
 
@@ -41,7 +42,7 @@ def main(database_file: str, options: str, families: int) -> dict:
         defaults={"hostname": "localhost", "port": 80, "root_page": home},
     )
     version, _ = import_document(
-        example_document(EXAMPLES_DIR / "champcevinel-restauration.json")
+        in_force(example_document(EXAMPLES_DIR / "champcevinel-restauration.json"))
     )
     index = ActivityIndexPageFactory(parent=home, slug="activites")
     canteen = ActivityPageFactory(

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from family_portal.models import AgentAction, Enrolment, QfDocument
+from family_portal.models import AgentAction, Enrolment, QfDocument, QuotientRecord
 from qf_connector.models import ApiCallLog
 
 from .backoffice_support import (  # noqa: F401 - fixtures
@@ -259,6 +259,7 @@ def test_list_screens_have_a_query_budget(
     agent_client, scene, commune, url_name, budget, django_assert_max_num_queries
 ):
     url = reverse(url_name)
+    agent_client.get(url)  # warm the per-process caches (content types, settings)
     before = count_queries(agent_client, url)
     # Twenty more families, each enrolled: the number of queries must not grow.
     add_families(commune, scene["period"], 20, source=Enrolment.QfSource.DOCUMENT)
@@ -354,6 +355,24 @@ def test_the_family_page_gathers_its_file(agent_client, scene):
         "Actualiser le QF",
     ]:
         assert text in html, text
+
+
+def test_a_qf_far_older_than_the_api_would_give_is_flagged_to_agents(
+    agent_client, scene
+):
+    family = scene["family"]
+    inspect = reverse("family_portal_family_modeladmin_inspect", args=[family.pk])
+    assert "QF ancien" not in agent_client.get(inspect).content.decode()
+    # A June 2023 QF stored as current today (the fake API's staging answer).
+    QuotientRecord.objects.filter(family=family).update(month=datetime.date(2023, 6, 1))
+    for url in (
+        inspect,
+        reverse("family_backoffice:family_refresh", args=[family.pk]),
+        reverse("family_portal_quotientrecord_modeladmin_index"),
+    ):
+        html = agent_client.get(url).content.decode()
+        assert "QF ancien : mois de juin 2023" in html, url
+        assert "vérifiez-le auprès de la famille" in html, url
 
 
 def test_a_child_added_from_the_family_page(agent_client, scene):

@@ -228,3 +228,49 @@ def test_no_consent_no_call(giraud_family, api_particulier, home_page):
     assert "familles traitées : 0" in out
     assert not ApiCallLog.objects.exists()
     assert Enrolment.objects.count() == 0
+
+
+def test_a_qf_far_older_than_its_month_asked_for_is_flagged(campaign, api_particulier):
+    """The fake API's staging answer for the demo allocataire is the QF of June 2023:
+    recorded as current, but flagged in the report (QuotientRecord.is_stale)."""
+    out, _ = run()
+    giraud = campaign["giraud"].current_quotient()
+    assert giraud.month == datetime.date(2023, 6, 1)
+    assert giraud.is_stale
+    assert "QF ancien : mois de juin 2023" in giraud.stale_warning
+    assert "QF anciens, à vérifier (mois antérieur de plus de 3 mois" in out
+    assert (
+        "QF anciens, à vérifier (mois antérieur de plus de 3 mois à la demande) : 2"
+        in out
+    )
+    assert "- Famille Giraud (1200 € (CAF, 06/2023))" in out
+    assert "- Famille Bernard (650 € (CAF, 06/2023))" in out
+
+
+def test_staleness_is_measured_from_the_day_the_qf_was_obtained(giraud_family):
+    """A January QF from the yearly campaign is not stale in June; a QF whose month is
+    more than 3 months before the day it was obtained is."""
+    from django.utils import timezone
+
+    def record(month, obtained):
+        return QuotientRecord(
+            family=giraud_family,
+            value=Decimal("700"),
+            provider="CNAF",
+            source=QuotientRecord.Source.API,
+            month=month,
+            retrieved_at=timezone.make_aware(
+                datetime.datetime.combine(obtained, datetime.time(12))
+            ),
+            valid_from=obtained,
+            valid_until=obtained,
+        )
+
+    assert not record(datetime.date(2027, 1, 1), datetime.date(2027, 1, 20)).is_stale
+    assert not record(datetime.date(2026, 9, 1), datetime.date(2026, 12, 5)).is_stale
+    assert record(datetime.date(2026, 8, 1), datetime.date(2026, 12, 5)).is_stale
+    assert record(datetime.date(2023, 6, 1), datetime.date(2026, 12, 5)).is_stale
+    assert (
+        record(datetime.date(2026, 11, 1), datetime.date(2026, 12, 5)).stale_warning
+        == ""
+    )

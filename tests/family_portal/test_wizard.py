@@ -301,6 +301,47 @@ def test_closed_window_and_ages_are_refused(
     assert "ne sont pas ouvertes" in html
 
 
+def test_enrolments_stay_closed_while_no_barème_covers_the_period(
+    client, canteen, giraud_family
+):
+    """A barème past its dates (the délibération of an earlier year) prices nothing."""
+    from wagtail.models import Site
+
+    from activities.pricing import PricingError
+    from home.models import CommuneSettings
+
+    period = canteen.periods.get()
+    bareme = canteen.bareme_links.get().bareme
+    bareme.valid_until = period.end - datetime.timedelta(days=1)
+    bareme.save()
+    bareme.record_version()
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    html = client.get(wizard.url("enfants")).content.decode()
+    assert "ne sont pas ouvertes" in html
+    assert "aucun tarif n'est encore voté pour ces dates" in html
+    assert 'name="enfants-period"' not in html
+    page = wizard.post(
+        "enfants",
+        {"children": [giraud_family.children.first().pk], "period": period.pk},
+    )
+    assert "Sélectionnez un choix valide" in page.content.decode()
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    with pytest.raises(PricingError, match="Aucun barème voté ne couvre la période"):
+        enrolment.confirm(
+            giraud_family,
+            commune,
+            period,
+            list(giraud_family.children.all()),
+            enrolment.QfChoice(Enrolment.QfSource.NONE),
+        )
+    assert not Enrolment.objects.exists()
+    activity_html = client.get(canteen.url).content.decode()
+    assert "S'inscrire en ligne" not in activity_html
+    assert "Fermées" in activity_html
+
+
 def test_provisional_enrolments_are_settled_when_the_qf_arrives(canteen, giraud_family):
     from wagtail.models import Site
 

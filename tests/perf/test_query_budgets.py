@@ -34,7 +34,8 @@ ACTIVITY_PAGE_BUDGET = 13
 DASHBOARD_BUDGET = 14
 # GET and POST of each wizard step, as a signed-in parent.
 WIZARD_BUDGETS = {
-    "enfants": (16, 14),
+    # GET: + the periods whose window is open but that no barème covers yet (a notice).
+    "enfants": (17, 14),
     "quotient": (12, 11),
     "caf-msa": (14, 32),  # POST: + the account's lookups of the day (anti-oracle)
     "tarif": (20, 11),

@@ -33,6 +33,7 @@ class QuotientRecordAdmin(ModelAdmin):
         "status",
         "recorded_by",
         "formula",
+        "stale_warning",
     )
     list_filter = ("source", "provider", "status", "month")
     search_fields = ("family__name", "request_id")

@@ -15,7 +15,7 @@ from wagtail.models import Site
 
 from family_portal.backoffice.progress import ProgressBar
 from family_portal.backoffice.refresh import run_campaign
-from family_portal.models import QfRefreshOutcome
+from family_portal.models import QfRefreshOutcome, QuotientRecord
 from home.models import CommuneSettings
 from qf_connector.errors import InvalidInput
 from qf_connector.identity import coerce_month
@@ -96,6 +96,14 @@ class Command(BaseCommand):
             f"  tarifs corrigés à la main, laissés tels quels : {summary.overridden_kept}"
         )
         self.stdout.write(f"  familles prévenues par courriel : {summary.notified}")
+        if summary.stale:
+            self.stdout.write(
+                f"  QF anciens, à vérifier (mois antérieur de plus de "
+                f"{QuotientRecord.STALE_AFTER_MONTHS} mois à la demande) : "
+                f"{len(summary.stale)}"
+            )
+            for family in summary.stale:
+                self.stdout.write(f"    - {family}")
         if summary.stopped:
             raise CommandError(summary.stopped)
         if summary.outcomes.get(QfRefreshOutcome.Status.FAILED):
