@@ -299,6 +299,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)
             context["lookup_error"] = error
+            context["offer_retry"] = (
+                error is not None and error.reason != quotients.ACCOUNT_LIMIT
+            )
             # Not past the per-account limit: the retry would look up all the same.
             context["offer_provisional"] = (
                 error is not None

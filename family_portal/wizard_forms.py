@@ -231,8 +231,13 @@ class IdentityConsentForm(PortalForm):
                 if field:
                     self.add_error(field, self.error.message)
                     return cleaned
-            raise forms.ValidationError(self.error.message, code=self.error.kind)
         return cleaned
+
+    def is_valid(self):
+        # A lookup that failed on no field keeps the parent on this step, but is no error
+        # of what was typed: the step shows it once, above the other paths it offers,
+        # not again in the form's error summary.
+        return super().is_valid() and self.error is None
 
 
 class DocumentForm(PortalForm):

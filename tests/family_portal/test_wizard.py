@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -213,6 +214,31 @@ def test_a_document_an_agent_checked_is_kept_when_another_is_sent(
     ]
 
 
+def assert_one_clean_fallback_screen(html):
+    """The outage screen says what went wrong once, then offers each other path as a
+    button of its own: no error summary repeating it, no punctuation left dangling."""
+    soup = BeautifulSoup(html, "html.parser")
+    main = soup.find("main")
+    message = soup.select_one("#lookup-error").get_text(" ", strip=True)
+    assert "momentanément indisponible" in message
+    assert main.get_text(" ", strip=True).count(message) == 1
+    assert not soup.select(".notice--error ul")  # no error summary
+    choices = soup.select(".fallback__choices > li")
+    assert [li.button.get_text(strip=True) for li in choices] == [
+        "Envoyer plutôt un justificatif",
+        "M'inscrire maintenant au tarif provisoire",
+        "Continuer sans quotient familial (tarif par défaut)",
+    ]
+    for li in choices:
+        # Nothing of the item sits outside its button but the button's own help.
+        loose = [
+            text.strip()
+            for text in li.find_all(string=True, recursive=False)
+            if text.strip()
+        ]
+        assert loose == []
+
+
 def test_api_down_saves_a_provisional_enrolment(
     client, canteen, giraud_family, api_particulier
 ):
@@ -227,6 +253,7 @@ def test_api_down_saves_a_provisional_enrolment(
     html = page.content.decode()
     assert "momentanément indisponible" in html
     assert "tarif provisoire" in html
+    assert_one_clean_fallback_screen(html)
     api_particulier.clear_faults()
     page = wizard.post("caf-msa", data | {"fallback": "provisional"}, follow=True)
     assert "provisoire" in page.content.decode()
