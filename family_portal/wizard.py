@@ -137,6 +137,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 "family": self.family,
                 "lookup": self._lookup if posting_this_step else None,
             }
+        if step == STEP_CONFIRM:
+            rules = self.commune.rules_page
+            return {"rules_url": rules.get_url(self.request) if rules else None}
         return {}
 
     @property

@@ -86,3 +86,14 @@ def describe_bounds(
             else f"et moins de {format_qf(high)}"
         )
     return f"{start} {end}"
+
+
+def deliberation_label(reference: str) -> str:
+    """The council's decision as a sentence names it: "Délibération n° 2024-057" for a
+    number, "Délibération 2025" for a reference that already says "délibération"."""
+    reference = " ".join(reference.split())
+    if reference[:1].isdigit():
+        return f"Délibération n°\u00a0{reference}"
+    if reference.lower().startswith("délibération"):
+        return "D" + reference[1:]
+    return f"Délibération {reference}"

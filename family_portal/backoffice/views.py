@@ -515,7 +515,7 @@ def enrolment_promote(request, pk):
 
     def act(cleaned):
         places.promote(item, reason=cleaned["reason"], user=request.user)
-        return f"{item.child} est inscrit(e) ; la famille est prévenue.", period_url
+        return f"L'inscription de {item.child} est confirmée ; la famille est prévenue.", period_url
 
     return _enrolment_action(
         request,
@@ -600,7 +600,7 @@ def counter_enrol(request, family_pk):
                         f"{format_money(item.amount)} par {item.unit}.",
                     )
                 for item in already:
-                    messages.info(request, f"{item.child} était déjà inscrit(e).")
+                    messages.info(request, f"{item.child} avait déjà une inscription.")
                 return redirect(family_url(family))
         except PricingError as error:
             problem = str(error)
