@@ -3,6 +3,7 @@
 from pathlib import PurePath
 
 from django import forms
+
 from home.french import file_size
 
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024

@@ -278,7 +278,7 @@ class ConfirmForm(PortalForm):
             # Beside the box, not inside its label: a link in a label is a trap to click.
             self.fields["accept"].help_text = format_html(
                 '<a href="{}" target="_blank" rel="noopener">Lire le règlement des '
-                "activités<span class=\"visually-hidden\"> (nouvel onglet)</span></a>",
+                'activités<span class="visually-hidden"> (nouvel onglet)</span></a>',
                 rules_url,
             )
 

@@ -39,4 +39,6 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return f"[{self._commune_context()['commune_name']}] {subject}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        super().send_mail(template_prefix, email, {**context, **self._commune_context()})
+        super().send_mail(
+            template_prefix, email, {**context, **self._commune_context()}
+        )

@@ -128,6 +128,8 @@ class CallRecord:
     # Machine reason for failures without an API code: "timeout", "network",
     # "malformed_body", "circuit_open", "deadline", "throttle", "not_computable"...
     detail: str | None = None
+    # The administration that answered ("CNAF", "MSA"), None when none did.
+    provider: str | None = None
 
 
 def _int(value: Any, *, required: bool = True) -> int | None:

@@ -458,3 +458,30 @@ def test_a_period_with_enrolments_cannot_be_removed(
     assert response.status_code == 200
     assert "a des inscriptions" in response.content.decode()
     assert canteen.periods.filter(pk=period.pk).exists()
+
+
+def test_the_confirmation_links_to_the_rules_it_asks_to_accept(
+    client, canteen, giraud_family, home_page
+):
+    from wagtail.models import Site
+
+    from home.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    commune.rules_page = home_page
+    commune.save()
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "none"})
+    wizard.post("tarif", {})
+    soup = BeautifulSoup(client.get(wizard.url("confirmation")).content, "html.parser")
+    checkbox = soup.find("input", attrs={"name": "confirmation-accept"})
+    link = soup.select_one(".form-field .help a")
+    assert link is not None and link["href"] == home_page.url
+    assert "règlement" in link.get_text()
+    assert (
+        "règlement des activités"
+        in soup.find("label", attrs={"for": checkbox["id"]}).get_text()
+    )

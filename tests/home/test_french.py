@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
         (datetime.date(2026, 9, 1), "j F Y", "1er septembre 2026"),
         (datetime.date(2026, 9, 2), "j F Y", "2 septembre 2026"),
         (datetime.date(2026, 9, 21), "j F Y", "21 septembre 2026"),
-        (datetime.datetime(2026, 9, 1, 8, 30), "j F Y à H:i", "1er septembre 2026 à 08:30"),
+        (
+            datetime.datetime(2026, 9, 1, 8, 30),
+            "j F Y à H:i",
+            "1er septembre 2026 à 08:30",
+        ),
         (datetime.date(2026, 9, 1), r"\j j", "j 1er"),
     ],
 )
