@@ -131,3 +131,44 @@ def test_on_a_desktop_both_stay_tables_with_their_headers(
     )
     assert table_display(table) == "table"
     assert table.get_by_role("columnheader").count() == 4
+
+
+@pytest.mark.parametrize(
+    "screen", [NARROWEST, MOBILE, DESKTOP], ids=["320px", "390px", "desktop"]
+)
+def test_the_lookups_page_fits_and_is_accessible(
+    live_server, page, demo_commune, screen
+):
+    from qf_connector.models import ApiCallLog
+
+    family = Family.objects.get(name="Famille Giraud")
+    for origin, provider, error_kind in [
+        ("wizard", "CNAF", ""),
+        ("campagne annuelle", "", "unavailable"),
+    ]:
+        ApiCallLog.objects.create(
+            family_id=family.pk,
+            origin=origin,
+            provider=provider,
+            error_kind=error_kind,
+            endpoint="/v3/dss/quotient_familial/identite",
+            started_at=timezone.now(),
+            duration_ms=120,
+        )
+    page.set_viewport_size(screen)
+    page.goto(live_server.url + "/compte/login/")
+    sign_in(page)
+    page.get_by_role("link", name="Vos demandes à la CAF et à la MSA").click()
+    page.get_by_role(
+        "heading", level=1, name="Vos demandes à la CAF et à la MSA"
+    ).wait_for()
+    table = page.get_by_role("table")
+    assert table.get_by_role("row").count() == 3
+    assert cells_outside_the_viewport(page, table) == []
+    assert_no_horizontal_scroll(page)
+    assert_no_axe_violations(page)
+    page.get_by_role(
+        "button", name="Donner mon accord à la mise à jour annuelle"
+    ).click()
+    page.get_by_role("button", name="Retirer mon accord").wait_for()
+    assert_no_axe_violations(page)
