@@ -129,7 +129,7 @@ def test_a_parent_on_a_phone_enrols_two_children_with_the_qf_from_the_api(
             has=page.get_by_role("heading", name=re.compile(f"^{child} "))
         )
         text = section.inner_text()
-        assert "Inscrit" in text and price in text, text
+        assert "Inscription confirmée" in text and price in text, text
 
     enrolments = Enrolment.objects.filter(family__name="Famille Giraud").select_related(
         "child"

@@ -106,7 +106,7 @@ def test_two_children_priced_from_the_api(
         reverse("family_portal:enrolment_result")
     )
     result = response.content.decode()
-    assert "Léa" in result and "Tom" in result and "Inscrit" in result
+    assert "Léa" in result and "Tom" in result and "Inscription confirmée" in result
 
     enrolments = list(Enrolment.objects.order_by("child_rank"))
     assert [e.child.first_name for e in enrolments] == ["Léa", "Tom"]

@@ -77,9 +77,11 @@ def test_no_template_or_code_shows_mio_or_django_date_for_days():
 @pytest.mark.parametrize(
     ("reference", "expected"),
     [
-        ("délibération 2025", "Délibération 2025"),
+        ("délibération 2025", "Délibération n°\u00a02025"),
+        ("Délibération n° 2025-12", "Délibération n°\u00a02025-12"),
         ("2024-057", "Délibération n°\u00a02024-057"),
-        ("DCM tarifs 2026", "Délibération DCM tarifs 2026"),
+        ("DCM 2026-031", "Délibération n°\u00a0DCM 2026-031"),
+        ("délibération tarifs restauration", "Délibération tarifs restauration"),
     ],
 )
 def test_the_deliberation_is_named_once(reference, expected):
