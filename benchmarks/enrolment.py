@@ -210,10 +210,10 @@ class Parent:
         if result.status_code != 302:
             raise RuntimeError(f"done answered {result.status_code}")
         page = self.request("result", "GET", result.headers["location"])
-        if page.status_code != 200 or "Inscrit" not in page.text:
+        if page.status_code != 200 or "Inscription confirmée" not in page.text:
             raise RuntimeError("the result page does not show the enrolments")
         self.http.close()
-        return page.text.count("Inscrit")
+        return page.text.count("Inscription confirmée")
 
 
 def last_json_line(output: str):

@@ -80,10 +80,16 @@ class RetrySummary:
 
 
 def families_waiting_for_the_api():
-    return Family.objects.filter(
-        enrolments__status=Enrolment.Status.QF_PENDING,
-        enrolments__qf_source=Enrolment.QfSource.UNAVAILABLE,
-    ).distinct()
+    """Families whose lookup failed while the API was down, except those that withdrew
+    their consent to lookups made without them since (Family.qf_refresh_consent)."""
+    return (
+        Family.objects.filter(
+            enrolments__status=Enrolment.Status.QF_PENDING,
+            enrolments__qf_source=Enrolment.QfSource.UNAVAILABLE,
+        )
+        .exclude(qf_refresh_consent=False, qf_refresh_consent_at__isnull=False)
+        .distinct()
+    )
 
 
 def retry_unavailable(commune, *, user=None, on_family=None) -> RetrySummary:

@@ -3,7 +3,8 @@
 from pathlib import PurePath
 
 from django import forms
-from django.template.defaultfilters import filesizeformat
+
+from home.french import file_size
 
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 
@@ -33,7 +34,7 @@ def validate_qf_upload(upload):
             "Le fichier pèse %(size)s : la limite est de 5 Mo. Réduisez-le (photo moins "
             "lourde, PDF compressé) puis réessayez.",
             code="too_large",
-            params={"size": filesizeformat(upload.size)},
+            params={"size": file_size(upload.size)},
         )
     upload.seek(0)
     head = upload.read(16)

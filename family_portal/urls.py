@@ -21,6 +21,7 @@ urlpatterns = [
     path("inscription/<int:activity_id>/", enrol, name="enrol"),
     path("inscription/<int:activity_id>/<str:step>/", enrol, name="enrol_step"),
     path("inscriptions/resultat/", views.enrolment_result, name="enrolment_result"),
+    path("quotient/consultations/", views.qf_lookups, name="qf_lookups"),
     path(
         "inscriptions/<uuid:reference>/attestation/",
         certificate_views.parent_download,

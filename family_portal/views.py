@@ -172,3 +172,68 @@ def enrolment_result(request):
     return render(
         request, "family_portal/enrolment_result.html", {"enrolments": enrolments}
     )
+
+
+# -- transparency: the lookups made about the family, and its consent ------------------
+
+PROVIDER_NAMES = {"CNAF": "CAF", "MSA": "MSA"}
+# Who asked, as the family understands it (ApiCallLog.origin).
+LOOKUP_ORIGINS = {
+    "wizard": "Vous, pendant une inscription en ligne",
+    "retry": "Nouvel essai automatique après une indisponibilité",
+    "agent": "Le service famille",
+    "campagne annuelle": "Mise à jour annuelle",
+}
+
+
+LOOKUP_OUTCOMES = {
+    "": "Quotient familial obtenu",
+    "not_identified": "Personne non reconnue par la CAF ou la MSA",
+    "no_file": "Aucun dossier à la CAF ou à la MSA",
+    "unavailable": "Pas de réponse : service indisponible",
+    "rate_limited": "Pas de réponse : trop de demandes à ce moment",
+    "configuration": "Pas de réponse : erreur technique de la commune",
+    "invalid_input": "Demande refusée : état civil incomplet",
+}
+
+
+def lookup_rows(family):
+    """The family's lookups from the call log, newest first: date, who asked, the
+    administration and the outcome; nothing of the identity sent or the token."""
+    from qf_connector.models import ApiCallLog
+
+    rows = []
+    for call in ApiCallLog.objects.filter(family_id=family.pk).order_by("-started_at"):
+        outcome = LOOKUP_OUTCOMES.get(call.error_kind, LOOKUP_OUTCOMES["unavailable"])
+        rows.append(
+            {
+                "at": call.started_at,
+                "origin": LOOKUP_ORIGINS.get(call.origin, "Le service famille"),
+                "provider": PROVIDER_NAMES.get(call.provider, "CAF ou MSA"),
+                "outcome": outcome,
+                "succeeded": call.succeeded,
+            }
+        )
+    return rows
+
+
+@family_required
+def qf_lookups(request):
+    """Each lookup made about the family, and its consent to lookups made without it."""
+    family = request.family
+    if request.method == "POST":
+        given = request.POST.get("consent") == "give"
+        family.set_qf_refresh_consent(given, user=request.user)
+        messages.success(
+            request,
+            "Votre accord à la mise à jour annuelle est enregistré."
+            if given
+            else "Votre accord est retiré : la commune ne demandera plus votre "
+            "quotient familial sans vous.",
+        )
+        return redirect("family_portal:qf_lookups")
+    return render(
+        request,
+        "family_portal/qf_lookups.html",
+        {"family": family, "lookups": lookup_rows(family)},
+    )

@@ -137,6 +137,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 "family": self.family,
                 "lookup": self._lookup if posting_this_step else None,
             }
+        if step == STEP_CONFIRM:
+            rules = self.commune.rules_page
+            return {"rules_url": rules.get_url(self.request) if rules else None}
         return {}
 
     @property
@@ -300,6 +303,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)
             context["lookup_error"] = error
+            context["offer_retry"] = (
+                error is not None and error.reason != quotients.ACCOUNT_LIMIT
+            )
             # Not past the per-account limit: the retry would look up all the same.
             context["offer_provisional"] = (
                 error is not None

@@ -45,7 +45,7 @@ class ChildrenPeriodForm(PortalForm):
         self.today = today
         self.fields["children"].queryset = family.children.all()
         self.fields["children"].label_from_instance = lambda child: (
-            f"{child.first_name} {child.last_name}, né(e) le {child.birth_date:%d/%m/%Y}"
+            f"{child.first_name} {child.last_name} (date de naissance : {child.birth_date:%d/%m/%Y})"
         )
         periods, self.untariffed_periods = enrolment.enrolment_windows(activity, today)
         self.fields["period"].queryset = periods
@@ -79,7 +79,7 @@ class ChildrenPeriodForm(PortalForm):
                 problems.append(f"{child.first_name} : {reason}")
             elif child.pk in enrolled:
                 problems.append(
-                    f"{child.first_name} est déjà inscrit(e) pour cette période."
+                    f"{child.first_name} a déjà une inscription pour cette période."
                 )
         if problems:
             raise forms.ValidationError(problems)
@@ -231,8 +231,13 @@ class IdentityConsentForm(PortalForm):
                 if field:
                     self.add_error(field, self.error.message)
                     return cleaned
-            raise forms.ValidationError(self.error.message, code=self.error.kind)
         return cleaned
+
+    def is_valid(self):
+        # A lookup that failed on no field keeps the parent on this step, but is no error
+        # of what was typed: the step shows it once, above the other paths it offers,
+        # not again in the form's error summary.
+        return super().is_valid() and self.error is None
 
 
 class DocumentForm(PortalForm):
@@ -263,9 +268,19 @@ class ConfirmForm(PortalForm):
     """Step 5: the parent confirms."""
 
     accept = forms.BooleanField(
-        label="Je confirme l'inscription et j'accepte le règlement de l'activité.",
+        label="Je confirme l'inscription et j'accepte le règlement des activités.",
         error_messages={"required": "Cochez la case pour confirmer l'inscription."},
     )
+
+    def __init__(self, *args, rules_url=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rules_url:
+            # Beside the box, not inside its label: a link in a label is a trap to click.
+            self.fields["accept"].help_text = format_html(
+                '<a href="{}" target="_blank" rel="noopener">Lire le règlement des '
+                'activités<span class="visually-hidden"> (nouvel onglet)</span></a>',
+                rules_url,
+            )
 
 
 def consent_text(commune_name):

@@ -190,6 +190,21 @@ CONTENT_PAGES = [
         ],
     },
     {
+        "slug": "reglement-des-activites",
+        "title": "Règlement des activités périscolaires et extrascolaires",
+        "introduction": "Les règles que les familles acceptent en inscrivant un enfant.",
+        "body": [
+            {
+                "type": "paragraph",
+                "value": "<p>L'inscription vaut engagement à payer les prestations "
+                "réservées, au tarif calculé selon le quotient familial. Toute absence non "
+                "prévenue 48 heures à l'avance est facturée, sauf sur certificat médical. "
+                "Les enfants sont confiés aux animateurs aux horaires de l'activité ; un "
+                "enfant ne part qu'avec un responsable légal ou une personne autorisée.</p>",
+            },
+        ],
+    },
+    {
         "slug": "accessibilite",
         "title": "Déclaration d'accessibilité",
         "introduction": "La Ville de Démo s'engage à rendre son site accessible, "
@@ -256,6 +271,9 @@ def ensure_settings(home, pages):
         commune.accessibility_status = "non"
         commune.full_clean()
         commune.save()
+    if commune.rules_page_id is None:
+        commune.rules_page = pages["reglement-des-activites"]
+        commune.save(update_fields=["rules_page"])
     return commune
 
 

@@ -231,6 +231,18 @@ class CommuneSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    rules_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page du règlement des activités"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Le règlement que les familles acceptent en confirmant une inscription : "
+            "le formulaire d'inscription y renvoie."
+        ),
+    )
 
     # No select_related: every page reads the name (the <title>), but the logo and the
     # footer's pages only when the header and footer fragments are rendered, which the
@@ -265,6 +277,7 @@ class CommuneSettings(BaseSiteSetting):
                 FieldPanel("accessibility_page"),
                 FieldPanel("accessibility_status"),
                 FieldPanel("privacy_page"),
+                FieldPanel("rules_page"),
             ],
             heading=_("Pages réglementaires"),
         ),

@@ -334,6 +334,7 @@ class QuotientClient:
             attempts=trace.attempts,
             cached=trace.cached,
             detail=error.reason if error else None,
+            provider=result.provider if result is not None else None,
         )
         self._log_outcome(record)
         self._emit(record, on_call)

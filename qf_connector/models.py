@@ -82,6 +82,12 @@ class ApiCallLog(models.Model):
         ],
     )
     detail = models.CharField(_("précision"), max_length=40, blank=True)
+    provider = models.CharField(
+        _("organisme"),
+        max_length=10,
+        blank=True,
+        help_text=_("L'organisme qui a répondu (CNAF, MSA) ; vide sans réponse."),
+    )
     request_id = models.CharField(_("X-Request-ID"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     cached = models.BooleanField(_("réponse en cache"), default=False)
@@ -122,6 +128,7 @@ class ApiCallLog(models.Model):
             error_code=(call.error_code or "")[:10],
             error_kind=call.error_kind or "",
             detail=(call.detail or "")[:40],
+            provider=(call.provider or "")[:10],
             request_id=(call.request_id or "")[:100],
             attempts=call.attempts,
             cached=call.cached,

@@ -129,6 +129,8 @@ class CallRecord:
     # "malformed_body", "circuit_open", "deadline", "throttle", "not_computable", "busy"
     # (refused at once: too many lookups in flight in the process)...
     detail: str | None = None
+    # The administration that answered ("CNAF", "MSA"), None when none did.
+    provider: str | None = None
 
 
 def _int(value: Any, *, required: bool = True) -> int | None:

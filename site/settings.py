@@ -155,6 +155,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
+            # French dates ("1er septembre") and file sizes ("Mo") in every template.
+            "builtins": ["home.templatetags.french"],
         },
     },
 ]
@@ -234,11 +236,15 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portail Famille] "
+# The e-mails allauth sends are the commune's own (home/accounts.py, templates/account/email/):
+# its name in the subject, French, HTML with a plain-text part; a parent is told when the
+# account's password or address changes. It reads the visitor's address for allauth's
+# per-address limits as every limit does (portail_site.security, TRUSTED_PROXY_COUNT).
+ACCOUNT_ADAPTER = "home.accounts.PortalAccountAdapter"
+ACCOUNT_USER_DISPLAY = "home.accounts.user_display"
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-# The visitor's address for allauth's per-address limits: see TRUSTED_PROXY_COUNT.
-ACCOUNT_ADAPTER = "portail_site.security.AccountAdapter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 # French typography: narrow no-break space between thousands, comma before decimals.
@@ -86,3 +87,19 @@ def describe_bounds(
             else f"et moins de {format_qf(high)}"
         )
     return f"{start} {end}"
+
+
+def deliberation_label(reference: str) -> str:
+    """The council's decision as a sentence names it, the word said once: "2024-057",
+    "DCM 2026-031" and "délibération n° 2025" give "Délibération n° …"; a reference
+    without a number ("délibération tarifs restauration") gives "Délibération tarifs
+    restauration"."""
+    rest = _DELIBERATION_PREFIX.sub("", " ".join(reference.split()), count=1)
+    if any(char.isdigit() for char in rest):
+        return f"Délibération n°\u00a0{rest}"
+    return f"Délibération {rest}".strip()
+
+
+_DELIBERATION_PREFIX = re.compile(
+    r"^(délibération|deliberation)?\s*(n°|no\b|n\.)?\s*", re.I
+)

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from .formatting import deliberation_label
+
 FORMAT = "bareme/1"
 
 QF_ROUNDINGS = ("none", "floor", "nearest")
@@ -281,6 +283,11 @@ class Quote:
     bracket: str | None
     qf_used: Decimal | None
     explanation: tuple[str, ...]
+
+    @property
+    def deliberation_label(self) -> str:
+        """ "Délibération n° 2024-057", "Délibération 2025": never the word twice."""
+        return deliberation_label(self.deliberation)
 
     def to_dict(self) -> dict:
         """The JSON object ``manage.py bareme quote`` prints (see FORMAT.md)."""

@@ -17,6 +17,7 @@ from wagtail.models import Site
 
 from activities.pricing.formatting import format_money, format_qf
 from family_portal.models import Enrolment, QuotientRecord, snapshot_dict
+from home.french import french_date
 
 PROVIDER_LABELS = {"CNAF": "CAF", "MSA": "MSA", "tax": "avis d'imposition"}
 
@@ -74,7 +75,7 @@ def _person(user) -> str:
 
 
 def _day(value) -> str:
-    return date_format(value, "j F Y") if value else ""
+    return french_date(value) if value else ""
 
 
 def describe_qf(enrolment: Enrolment) -> dict:

@@ -27,11 +27,11 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
+from home.french import french_date
 from home.site_url import absolute_url
 
 from . import pdfworker
@@ -121,7 +121,7 @@ def certificate_context(certificate, draw_qr: bool = True) -> dict:
     return {
         "number": certificate.number,
         "c": content,
-        "issued_on": date_format(issued, "j F Y"),
+        "issued_on": french_date(issued),
         "verification_url": url,
         "qr": mark_safe(  # noqa: S308 - segno's SVG, or our own placeholder
             pdfworker.qr_svg(url, certificate.number)

@@ -48,10 +48,11 @@ class Enrolment(models.Model):
     """One child in one period of one activity, with its frozen tariff snapshot."""
 
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", _("Inscrit")
-        QF_PENDING = "qf_pending", _("Inscrit — QF à vérifier")
+        # Said of the enrolment, never of the child: no gender to guess.
+        CONFIRMED = "confirmed", _("Inscription confirmée")
+        QF_PENDING = "qf_pending", _("Inscription confirmée — QF à vérifier")
         WAITING = "waiting", _("Liste d'attente")
-        CANCELLED = "cancelled", _("Annulé")
+        CANCELLED = "cancelled", _("Inscription annulée")
 
     class QfSource(models.TextChoices):
         RECORD = "record", _("Quotient familial enregistré")

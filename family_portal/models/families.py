@@ -74,6 +74,17 @@ class Family(models.Model):
             "La famille accepte que la commune interroge API Particulier chaque année."
         ),
     )
+    qf_refresh_consent_at = models.DateTimeField(
+        _("accord donné ou retiré le"), null=True, blank=True
+    )
+    qf_refresh_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accord donné ou retiré par"),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -94,6 +105,24 @@ class Family(models.Model):
                     )
                 }
             )
+
+    def set_qf_refresh_consent(self, given: bool, *, user) -> None:
+        """Give or withdraw the consent to background lookups, recording when and who."""
+        self.qf_refresh_consent = given
+        self.qf_refresh_consent_at = timezone.now()
+        self.qf_refresh_consent_by = user
+        self.save(
+            update_fields=[
+                "qf_refresh_consent",
+                "qf_refresh_consent_at",
+                "qf_refresh_consent_by",
+                "updated_at",
+            ]
+        )
+
+    @property
+    def qf_refresh_consent_withdrawn(self) -> bool:
+        return not self.qf_refresh_consent and self.qf_refresh_consent_at is not None
 
     @classmethod
     def for_user(cls, user):

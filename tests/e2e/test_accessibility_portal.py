@@ -123,9 +123,10 @@ def test_each_wizard_step_with_its_errors_and_the_api_path(
     api_particulier.add_fault("status", status=503)
     page.get_by_role("checkbox", name=re.compile("J'accepte que la commune")).check()
     continue_(page)
-    alert = page.get_by_role("alert").filter(has_text="Que souhaitez-vous faire")
+    alert = page.get_by_role("alert")
     alert.wait_for()
     assert "momentanément indisponible" in alert.inner_text()
+    page.get_by_role("region", name="Que souhaitez-vous faire ?").wait_for()
     assert_accessible(page)
 
     # The API is back: "Continuer" tries again and gets the QF.
@@ -203,7 +204,7 @@ def test_the_identity_step_when_caf_does_not_know_the_parent(
     page.get_by_label("Nom de naissance").fill("Inconnudutout")
     page.get_by_role("checkbox", name=re.compile("J'accepte que la commune")).check()
     continue_(page)
-    page.get_by_role("alert").filter(has_text="Que souhaitez-vous faire").wait_for()
+    page.get_by_role("region", name="Que souhaitez-vous faire ?").wait_for()
     assert_accessible(page)
 
 

@@ -129,7 +129,7 @@ def test_a_parent_on_a_phone_enrols_two_children_with_the_qf_from_the_api(
             has=page.get_by_role("heading", name=re.compile(f"^{child} "))
         )
         text = section.inner_text()
-        assert "Inscrit" in text and price in text, text
+        assert "Inscription confirmée" in text and price in text, text
 
     enrolments = Enrolment.objects.filter(family__name="Famille Giraud").select_related(
         "child"
@@ -176,12 +176,12 @@ def test_a_parent_unknown_to_the_caf_sends_a_document_instead(
     page.get_by_role("checkbox", name=re.compile("J'accepte que la commune")).check()
     continue_(page)
 
-    alert = page.get_by_role("alert").filter(has_text="Que souhaitez-vous faire")
-    alert.wait_for()
+    page.get_by_role("alert").first.wait_for()
+    choices = page.get_by_role("region", name="Que souhaitez-vous faire ?")
     # What the parent typed is kept, to correct it or try another way.
     assert page.get_by_label("Nom de naissance").input_value() == "Inconnudutout"
     click_and_wait(
-        page, alert.get_by_role("button", name="envoyer plutôt un justificatif")
+        page, choices.get_by_role("button", name="Envoyer plutôt un justificatif")
     )
 
     expect_step(page, "Justificatif")

@@ -239,7 +239,7 @@ def test_cancelling_frees_a_place_for_the_first_child_waiting(
     ]
     promoted_mail = next(m for m in mail.outbox if "place" in m.subject)
     assert promoted_mail.to == [first.family.users.get().email]
-    assert "Enfant Roux est inscrit(e)" in promoted_mail.body
+    assert "l'inscription de Enfant Roux" in promoted_mail.body
 
 
 def test_a_child_out_of_turn_needs_a_reason(agent_client, full_period):

@@ -42,7 +42,7 @@ def test_pdf_says_what_domain_md_asks(canteen, giraud_family):
         f"CAF, mois de référence : {french_date(qf_month(), 'F Y')}",
         "API Particulier",
         "Tranche 3",
-        "délibération tarifs restauration 2022 du 1 juillet 2022",
+        "délibération tarifs restauration 2022 du 1er juillet 2022",
         "du mois suivant, sans effet rétroactif",
         "Pour le maire et par délégation",
         "Claire Martin",

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -105,7 +106,7 @@ def test_two_children_priced_from_the_api(
         reverse("family_portal:enrolment_result")
     )
     result = response.content.decode()
-    assert "Léa" in result and "Tom" in result and "Inscrit" in result
+    assert "Léa" in result and "Tom" in result and "Inscription confirmée" in result
 
     enrolments = list(Enrolment.objects.order_by("child_rank"))
     assert [e.child.first_name for e in enrolments] == ["Léa", "Tom"]
@@ -213,6 +214,31 @@ def test_a_document_an_agent_checked_is_kept_when_another_is_sent(
     ]
 
 
+def assert_one_clean_fallback_screen(html):
+    """The outage screen says what went wrong once, then offers each other path as a
+    button of its own: no error summary repeating it, no punctuation left dangling."""
+    soup = BeautifulSoup(html, "html.parser")
+    main = soup.find("main")
+    message = soup.select_one("#lookup-error").get_text(" ", strip=True)
+    assert "momentanément indisponible" in message
+    assert main.get_text(" ", strip=True).count(message) == 1
+    assert not soup.select(".notice--error ul")  # no error summary
+    choices = soup.select(".fallback__choices > li")
+    assert [li.button.get_text(strip=True) for li in choices] == [
+        "Envoyer plutôt un justificatif",
+        "M'inscrire maintenant au tarif provisoire",
+        "Continuer sans quotient familial (tarif par défaut)",
+    ]
+    for li in choices:
+        # Nothing of the item sits outside its button but the button's own help.
+        loose = [
+            text.strip()
+            for text in li.find_all(string=True, recursive=False)
+            if text.strip()
+        ]
+        assert loose == []
+
+
 def test_api_down_saves_a_provisional_enrolment(
     client, canteen, giraud_family, api_particulier
 ):
@@ -227,6 +253,7 @@ def test_api_down_saves_a_provisional_enrolment(
     html = page.content.decode()
     assert "momentanément indisponible" in html
     assert "tarif provisoire" in html
+    assert_one_clean_fallback_screen(html)
     api_particulier.clear_faults()
     page = wizard.post("caf-msa", data | {"fallback": "provisional"}, follow=True)
     assert "provisoire" in page.content.decode()
@@ -472,3 +499,30 @@ def test_a_period_with_enrolments_cannot_be_removed(
     assert response.status_code == 200
     assert "a des inscriptions" in response.content.decode()
     assert canteen.periods.filter(pk=period.pk).exists()
+
+
+def test_the_confirmation_links_to_the_rules_it_asks_to_accept(
+    client, canteen, giraud_family, home_page
+):
+    from wagtail.models import Site
+
+    from home.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    commune.rules_page = home_page
+    commune.save()
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "none"})
+    wizard.post("tarif", {})
+    soup = BeautifulSoup(client.get(wizard.url("confirmation")).content, "html.parser")
+    checkbox = soup.find("input", attrs={"name": "confirmation-accept"})
+    link = soup.select_one(".form-field .help a")
+    assert link is not None and link["href"] == home_page.url
+    assert "règlement" in link.get_text()
+    assert (
+        "règlement des activités"
+        in soup.find("label", attrs={"for": checkbox["id"]}).get_text()
+    )

@@ -150,7 +150,7 @@ def test_family_space_dashboard(client, home_page, canteen, giraud_family):
         reverse("family_portal:dashboard"),
         lambda: add_children_and_enrolments(45),
     )
-    assert response.content.decode().count("Inscrit") >= 50
+    assert response.content.decode().count("Inscription confirmée") >= 50
     assert before == after <= DASHBOARD_BUDGET
 
 

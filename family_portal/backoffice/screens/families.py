@@ -61,7 +61,7 @@ class FamilyAdmin(ModelAdmin):
         "created_at",
     )
     export_filename = "familles"
-    form_fields_exclude = ("users",)
+    form_fields_exclude = ("users", "qf_refresh_consent_at", "qf_refresh_consent_by")
     list_per_page = 50
 
     def get_queryset(self, request):

@@ -91,7 +91,7 @@ def counter_enrol(request, family_pk):
                         f"{format_money(item.amount)} par {item.unit}.",
                     )
                 for item in already:
-                    messages.info(request, f"{item.child} était déjà inscrit(e).")
+                    messages.info(request, f"{item.child} avait déjà une inscription.")
                 return redirect(family_url(family))
         except PricingError as error:
             problem = str(error)

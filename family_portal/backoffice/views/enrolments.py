@@ -182,7 +182,10 @@ def enrolment_promote(request, pk):
 
     def act(cleaned):
         places.promote(item, reason=cleaned["reason"], user=request.user)
-        return f"{item.child} est inscrit(e) ; la famille est prévenue.", period_url
+        return (
+            f"L'inscription de {item.child} est confirmée ; la famille est prévenue.",
+            period_url,
+        )
 
     return _enrolment_action(
         request,
