@@ -137,10 +137,19 @@ def agent_revoke(request, number):
     )
 
 
+def _batch_initial(query) -> dict:
+    """The activity and period a link preselects (?activity=…&period=…)."""
+    return {
+        name: query[name]
+        for name in ("activity", "period")
+        if query.get(name, "").isdigit()
+    }
+
+
 @agent_required
 @require_http_methods(["GET", "POST"])
 def batch_new(request):
-    form = BatchForm(request.POST or None)
+    form = BatchForm(request.POST or None, initial=_batch_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             batch = CertificateBatch.objects.create(
