@@ -158,6 +158,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Threads writing at once (the QF campaign, the web server): a transaction takes
+    # the write lock when it starts and waits for it, instead of failing on upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -291,6 +297,8 @@ API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
 API_PARTICULIER_RATE = env_number("API_PARTICULIER_RATE", 10.0)
+# Families the yearly QF campaign looks up at once (threads sharing the client's rate).
+QF_CAMPAIGN_WORKERS = env_number("QF_CAMPAIGN_WORKERS", 8, int)
 # Lookups answered by CAF or MSA that one parent account may ask for from the wizard in
 # 24 hours: enough to correct a typo, too few to use the portal as an oracle on other
 # people's files. An unavailable API does not count.
