@@ -709,14 +709,59 @@ def _delete_certificate_pdf(sender, instance, **kwargs):
         instance.pdf.delete(save=False)
 
 
-class CertificateBatch(models.Model):
-    """A batch of certificates printed as one PDF by a background task."""
+class BackgroundJob(models.Model):
+    """Work an agent starts and a background task (django-tasks) does: the task writes
+    its state and progress on the row as it goes, the agent's page polls them."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente")
         RUNNING = "running", _("En cours")
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Échec")
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("à traiter"), default=0)
+    done = models.PositiveIntegerField(_("traités"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in self.ACTIVE
+
+    def progress_state(self) -> dict:
+        """What the page's poller reads (static/certificates/batch-progress.js)."""
+        return {
+            "status": self.status,
+            "status_label": self.get_status_display(),
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "error": self.error,
+        }
+
+
+class CertificateBatch(BackgroundJob):
+    """A batch of certificates printed as one PDF by a background task."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     activity = models.ForeignKey(
@@ -734,9 +779,6 @@ class CertificateBatch(models.Model):
         verbose_name=_("période"),
     )
     school = models.CharField(_("école"), max_length=150, blank=True)
-    status = models.CharField(
-        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
     total = models.PositiveIntegerField(_("attestations"), default=0)
     done = models.PositiveIntegerField(_("attestations prêtes"), default=0)
     file = models.FileField(
@@ -745,16 +787,6 @@ class CertificateBatch(models.Model):
         storage=private_storage,
         blank=True,
     )
-    error = models.TextField(_("erreur"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("demandé par"),
-    )
-    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lot d'attestations")
@@ -763,10 +795,6 @@ class CertificateBatch(models.Model):
 
     def __str__(self):
         return f"{self.activity} — {self.created_at:%d/%m/%Y %H:%M}"
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 @receiver(post_delete, sender=CertificateBatch, dispatch_uid="certificate-batch-delete")
@@ -871,6 +899,11 @@ class AgentAction(models.Model):
         ENROLMENT_CANCELLED = "cancelled", _("Inscription annulée")
         ENROLMENT_PROMOTED = "promoted", _("Inscription sortie de la liste d'attente")
         COUNTER_ENROLMENT = "counter", _("Inscription au guichet")
+        PRICE_OVERRIDDEN = "price_overridden", _("Tarif corrigé à la main")
+        ENROLMENT_REPRICED = "enrolment_repriced", _("Tarif recalculé")
+        CAPACITY_CHANGED = "capacity_changed", _("Nombre de places modifié")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Attestation annulée")
+        QF_CAMPAIGN_STARTED = "qf_campaign", _("Campagne annuelle du QF lancée")
 
     kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -964,3 +997,30 @@ class QfRefreshOutcome(models.Model):
 
     def __str__(self):
         return f"{self.family} — {self.month:%m/%Y} — {self.get_status_display()}"
+
+
+class QfCampaign(BackgroundJob):
+    """The yearly QF campaign started by an agent: run by a background task, its
+    progress and its report (CampaignSummary.as_report) kept on the row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    month = models.DateField(_("mois du QF demandé"))
+    total = models.PositiveIntegerField(_("familles à traiter"), default=0)
+    done = models.PositiveIntegerField(_("familles traitées"), default=0)
+    report = models.JSONField(_("bilan"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("campagne annuelle du QF")
+        verbose_name_plural = _("campagnes annuelles du QF")
+        ordering = ["-created_at"]
+        constraints = [
+            # Two runs for one month at once would ask the API twice for a family.
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=Q(status__in=["pending", "running"]),
+                name="one_running_qf_campaign_per_month",
+            )
+        ]
+
+    def __str__(self):
+        return f"Campagne du QF de {self.month:%m/%Y}"

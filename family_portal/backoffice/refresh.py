@@ -128,7 +128,7 @@ class CampaignSummary:
             ("Familles déjà faites avant", self.already_done),
         ]
         lines += [
-            (label, self.outcomes.get(status, 0))
+            (str(label), self.outcomes.get(status, 0))
             for status, label in QfRefreshOutcome.Status.choices
         ]
         lines += [

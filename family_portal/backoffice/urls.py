@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import campaign_views, views
 
 app_name = "family_backoffice"
 
@@ -39,6 +39,17 @@ urlpatterns = [
         "inscriptions/<int:pk>/inscrire/",
         views.enrolment_promote,
         name="enrolment_promote",
+    ),
+    path("campagne-qf/", campaign_views.campaign_list, name="campaign_list"),
+    path(
+        "campagne-qf/<uuid:pk>/",
+        campaign_views.campaign_detail,
+        name="campaign_detail",
+    ),
+    path(
+        "campagne-qf/<uuid:pk>/etat/",
+        campaign_views.campaign_status,
+        name="campaign_status",
     ),
     path("guichet/", views.counter_search, name="counter_search"),
     path("guichet/<int:family_pk>/", views.counter_enrol, name="counter_enrol"),

@@ -186,12 +186,7 @@ def batch_status(request, pk):
     batch = _batch(request, pk)
     return JsonResponse(
         {
-            "status": batch.status,
-            "status_label": batch.get_status_display(),
-            "done": batch.done,
-            "total": batch.total,
-            "percent": batch.percent,
-            "error": batch.error,
+            **batch.progress_state(),
             "file_url": reverse("certificates:batch_file", args=[batch.pk])
             if batch.status == CertificateBatch.Status.DONE
             else None,
