@@ -951,6 +951,17 @@ class AgentAction(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} — {self.at:%d/%m/%Y %H:%M}"
 
+    # In French for the inspect screen (labels, amounts "3,50 €"), not raw JSON.
+    def get_before_display(self):
+        from .backoffice.audit import describe
+
+        return describe(self.before)
+
+    def get_after_display(self):
+        from .backoffice.audit import describe
+
+        return describe(self.after)
+
 
 class QfRefreshOutcome(models.Model):
     """One family in one yearly QF refresh campaign (a QF month): a rerun skips it."""

@@ -37,6 +37,7 @@ from .backoffice.admin_views import (
     SchoolFilter,
     yes_no,
 )
+from .backoffice.audit import describe
 from .backoffice.panels import FamilyServicePanel
 from .backoffice.permissions import (
     ADD_ENROLMENT,
@@ -345,7 +346,16 @@ class AgentActionAdmin(ModelAdmin):
     index_view_class = ExportIndexView
     permission_helper_class = ListAndInspectOnly
     inspect_view_enabled = True
-    list_display = ("at", "kind", "user", "family", "enrolment", "reason")
+    list_display = (
+        "at",
+        "kind",
+        "user",
+        "family",
+        "enrolment",
+        "reason",
+        "before_text",
+        "after_text",
+    )
     list_filter = ("kind", "at")
     search_fields = ("family__name", "reason", "user__username")
     list_select_related = ("user", "family", "enrolment__child", "enrolment__period")
@@ -361,6 +371,14 @@ class AgentActionAdmin(ModelAdmin):
     )
     export_filename = "journal-des-actions"
     list_per_page = 50
+
+    @display(description="Avant")
+    def before_text(self, action):
+        return describe(action.before)
+
+    @display(description="Après")
+    def after_text(self, action):
+        return describe(action.after)
 
 
 class ApiCallLogScreen(ApiCallLogAdmin):

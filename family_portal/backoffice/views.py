@@ -395,6 +395,7 @@ def enrolment_reprice(request, pk):
                     reason=form.cleaned_data["reason"]
                     or f"Correction du barème : {version}.",
                     user=request.user,
+                    audit_each=True,
                 )
                 messages.success(
                     request,

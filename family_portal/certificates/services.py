@@ -222,6 +222,21 @@ def revoke(certificate: Certificate, *, user=None, reason: str) -> None:
     certificate.refresh_from_db()
 
 
+def audit_revocation(certificate: Certificate, user, reason: str) -> None:
+    """An agent's revocation, in the agents' audit list (not the automatic ones)."""
+    from family_portal.backoffice.audit import record_action
+    from family_portal.models import AgentAction
+
+    record_action(
+        AgentAction.Kind.CERTIFICATE_REVOKED,
+        user,
+        family=certificate.enrolment.family,
+        enrolment=certificate.enrolment,
+        reason=reason,
+        after={"certificate": certificate.number},
+    )
+
+
 def certificate_pdf(certificate: Certificate, *, commune=None) -> bytes:
     """The certificate's PDF as issued: laid out the first time, then read from its
     file (the certificate never changes, so neither does its PDF)."""

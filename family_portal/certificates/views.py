@@ -124,7 +124,9 @@ def agent_revoke(request, number):
         elif not reason:
             error = "Indiquez le motif de l'annulation."
         else:
-            services.revoke(certificate, user=request.user, reason=reason)
+            with transaction.atomic():
+                services.revoke(certificate, user=request.user, reason=reason)
+                services.audit_revocation(certificate, request.user, reason)
             messages.success(
                 request, f"L'attestation {certificate.number} est annulée."
             )

@@ -2,6 +2,7 @@
 enrolment or a whole period, previewed first), cancellation and the waiting list,
 counter mode."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -348,3 +349,52 @@ def test_counter_mode_refuses_a_child_of_the_wrong_age(
         in response.content.decode().replace("&#x27;", "'")
     )
     assert not Enrolment.objects.exists()
+
+
+def test_every_price_change_by_an_agent_is_in_the_audit_list_in_french(
+    agent_client, agent, enrolled
+):
+    """A correction and a re-pricing of one enrolment appear in "Actions des agents",
+    their values in French there and in the enrolment's price history."""
+
+    item = enrolled[0]
+    agent_client.post(
+        reverse("family_backoffice:enrolment_override", args=[item.pk]),
+        {"amount": "2,00", "reason": "Décision du CCAS"},
+    )
+    action = AgentAction.objects.get(kind=AgentAction.Kind.PRICE_OVERRIDDEN)
+    assert action.user == agent and action.enrolment == item
+    assert action.reason == "Décision du CCAS"
+    listing = html.unescape(
+        agent_client.get(
+            reverse("family_portal_agentaction_modeladmin_index")
+        ).content.decode()
+    )
+    assert "Tarif corrigé à la main" in listing
+    assert "tarif : 3,40 €" in listing and "tarif : 2,00 €" in listing
+    inspect = html.unescape(
+        agent_client.get(
+            reverse("family_portal_agentaction_modeladmin_inspect", args=[action.pk])
+        ).content.decode()
+    )
+    assert "tarif : 2,00 €" in inspect and '"amount"' not in inspect
+    history = html.unescape(
+        agent_client.get(
+            reverse("family_portal_enrolment_modeladmin_inspect", args=[item.pk])
+        ).content.decode()
+    )
+    assert "3,40 €" in history and "(Inscrit)" in history
+    assert "3.40" not in history and "(confirmed)" not in history
+
+
+def test_a_revocation_by_an_agent_is_audited(agent_client, agent, enrolled):
+    from family_portal.certificates import services
+
+    certificate = services.current_certificate(enrolled[0])
+    agent_client.post(
+        reverse("certificates:revoke", args=[certificate.number]),
+        {"reason": "Erreur de saisie"},
+    )
+    action = AgentAction.objects.get(kind=AgentAction.Kind.CERTIFICATE_REVOKED)
+    assert action.user == agent and action.reason == "Erreur de saisie"
+    assert action.after == {"certificate": certificate.number}
