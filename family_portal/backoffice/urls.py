@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("periodes/", views.period_list, name="period_list"),
     path("periodes/<int:pk>/", views.period_detail, name="period_detail"),
+    path("periodes/<int:pk>/places/", views.period_capacity, name="period_capacity"),
     path("periodes/<int:pk>/recalculer/", views.period_reprice, name="period_reprice"),
     path(
         "inscriptions/<int:pk>/recalculer/",

@@ -398,3 +398,31 @@ def test_a_revocation_by_an_agent_is_audited(agent_client, agent, enrolled):
     action = AgentAction.objects.get(kind=AgentAction.Kind.CERTIFICATE_REVOKED)
     assert action.user == agent and action.reason == "Erreur de saisie"
     assert action.after == {"certificate": certificate.number}
+
+
+def test_an_agent_changes_the_places_of_a_period_with_the_audit(
+    agent_client, agent, full_period, canteen
+):
+    period, enrolled, waiting = full_period
+    canteen.save_revision().publish()  # the page's revision holds 2 places
+    url = reverse("family_backoffice:period_capacity", args=[period.pk])
+    detail = agent_client.get(
+        reverse("family_backoffice:period_detail", args=[period.pk])
+    ).content.decode()
+    assert url in detail
+    response = agent_client.post(url, {"capacity": "1", "reason": "Salle réduite"})
+    assert "2 enfants ont déjà une place" in html.unescape(response.content.decode())
+    response = agent_client.post(url, {"capacity": "4", "reason": ""})
+    assert "reason" in response.context["form"].errors
+    response = agent_client.post(url, {"capacity": "4", "reason": "Second service"})
+    assert response.status_code == 302
+    period.refresh_from_db()
+    assert period.capacity == 4
+    action = AgentAction.objects.get(kind=AgentAction.Kind.CAPACITY_CHANGED)
+    assert action.user == agent and action.reason == "Second service"
+    assert (action.before["capacity"], action.after["capacity"]) == (2, 4)
+    # An editor publishing the page afterwards keeps the agent's number.
+    canteen.refresh_from_db()
+    canteen.get_latest_revision().publish()
+    period.refresh_from_db()
+    assert period.capacity == 4
