@@ -16,6 +16,7 @@ from wagtail.admin.search import SearchArea
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
 from activities.pricing.formatting import format_money
+from qf_connector.admin_filters import FrenchDateFilter
 from qf_connector.wagtail_hooks import ApiCallLogAdmin
 
 from .backoffice import urls as backoffice_urls
@@ -209,7 +210,7 @@ class EnrolmentAdmin(ModelAdmin):
         "qf_source",
         BracketFilter,
         "price_overridden",
-        "created_at",
+        ("created_at", FrenchDateFilter),
     )
     search_fields = (
         "child__first_name",
@@ -281,7 +282,7 @@ class QuotientRecordAdmin(ModelAdmin):
         "recorded_by",
         "formula",
     )
-    list_filter = ("source", "provider", "status", "month")
+    list_filter = ("source", "provider", "status", ("month", FrenchDateFilter))
     search_fields = ("family__name", "request_id")
     list_select_related = ("family", "recorded_by")
     list_export = (
@@ -320,7 +321,7 @@ class QfDocumentAdmin(ModelAdmin):
         "checked_by",
         "checked_at",
     )
-    list_filter = (DocumentStatusFilter, "kind", "uploaded_at")
+    list_filter = (DocumentStatusFilter, "kind", ("uploaded_at", FrenchDateFilter))
     search_fields = ("family__name", "original_name")
     list_select_related = ("family", "checked_by")
     list_export = (
@@ -356,7 +357,7 @@ class AgentActionAdmin(ModelAdmin):
         "before_text",
         "after_text",
     )
-    list_filter = ("kind", "at")
+    list_filter = ("kind", ("at", FrenchDateFilter))
     search_fields = ("family__name", "reason", "user__username")
     list_select_related = ("user", "family", "enrolment__child", "enrolment__period")
     list_export = (

@@ -3,7 +3,10 @@ own rows, EnrolmentPriceChange, written by family_portal.enrolment)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
+
+from django.utils.formats import date_format
 
 from activities.pricing.formatting import format_money
 
@@ -105,6 +108,11 @@ def display_value(key: str, value) -> str:
             return format_money(Decimal(str(value)))
         except ArithmeticError:
             return str(value)
+    if key == "month" and isinstance(value, str):
+        try:
+            return date_format(datetime.date.fromisoformat(value), "F Y")
+        except ValueError:
+            return value
     label = _choice_labels().get(key, {}).get(value)
     if label is not None:
         return str(label)

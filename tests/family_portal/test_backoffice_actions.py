@@ -372,6 +372,7 @@ def test_every_price_change_by_an_agent_is_in_the_audit_list_in_french(
     )
     assert "Tarif corrigé à la main" in listing
     assert "tarif : 3,40 €" in listing and "tarif : 2,00 €" in listing
+    assert "Toutes les dates" in listing and "Any date" not in listing
     inspect = html.unescape(
         agent_client.get(
             reverse("family_portal_agentaction_modeladmin_inspect", args=[action.pk])
