@@ -8,8 +8,10 @@ ask the API nothing. Prints the figures, then one line of JSON.
 
     .venv/bin/python benchmarks/qf_campaign.py [--families 300] [--rate 18.5] [--latency 0.05]
 
-The campaign is sequential (one lookup at a time, throttled by the QF client): its
-rate is bounded by min(client throttle, 1 / (API latency + database work)).
+Families are looked up by QF_CAMPAIGN_WORKERS threads (8) sharing the client's
+throttle: the rate is bounded by the throttle (--rate) and by the CPU the database
+work and the e-mails need. sql_queries_per_family counts the calling thread's queries
+only (the workers' connections are their own).
 """
 
 from __future__ import annotations

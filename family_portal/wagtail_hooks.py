@@ -89,6 +89,18 @@ class FamilyPortalGroup(ModelAdminGroup):
                 [VIEW_ENROLMENT],
             ),
             screen(QuotientRecord),
+            AgentMenuItem(
+                "Campagne annuelle du QF",
+                reverse_lazy("family_backoffice:campaign_list"),
+                "calculator",
+                ["family_portal.view_qfcampaign"],
+            ),
+            AgentMenuItem(
+                "Campagne annuelle du QF",
+                reverse_lazy("family_backoffice:campaign_list"),
+                "calculator",
+                ["family_portal.view_qfcampaign"],
+            ),
             screen(AgentAction),
             screen(ApiCallLogScreen.model),
             AgentMenuItem(

@@ -15,6 +15,15 @@ from .errors import ErrorKind
 
 RETENTION_MONTHS = 36
 
+# What the callers write in ApiCallLog.origin, as agents read it.
+ORIGIN_LABELS = {
+    "wizard": "Parcours d'inscription",
+    "retry": "Nouvelle tentative automatique",
+    "agent": "Actualisation par un agent",
+    "campagne annuelle": "Campagne annuelle du QF",
+    "commande qf lookup": "Commande qf lookup",
+}
+
 
 def months_before(moment: datetime, months: int) -> datetime:
     """Same day and time ``months`` calendar months earlier (clamped to month end)."""
@@ -102,6 +111,9 @@ class ApiCallLog(models.Model):
     def __str__(self) -> str:
         outcome = self.get_error_kind_display() if self.error_kind else "OK"
         return f"{self.endpoint} {self.started_at:%Y-%m-%d %H:%M} {outcome}"
+
+    def get_origin_display(self) -> str:
+        return ORIGIN_LABELS.get(self.origin, self.origin)
 
     @property
     def succeeded(self) -> bool:

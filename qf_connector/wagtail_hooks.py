@@ -1,9 +1,16 @@
 """Agents' read-only screen of the API Particulier call log (list, filters, search, export)."""
 
+from django.contrib.admin import display
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 
+from .admin_filters import (
+    FrenchChoicesFilter,
+    FrenchDateFilter,
+    FrenchValuesFilter,
+    OriginFilter,
+)
 from .models import ApiCallLog
 
 
@@ -39,9 +46,14 @@ class ApiCallLogAdmin(ModelAdmin):
         "request_id",
         "user",
         "family_id",
-        "origin",
+        "origin_label",
     )
-    list_filter = ("error_kind", "http_status", "started_at", "origin")
+    list_filter = (
+        ("error_kind", FrenchChoicesFilter),
+        ("http_status", FrenchValuesFilter),
+        ("started_at", FrenchDateFilter),
+        OriginFilter,
+    )
     search_fields = ("request_id", "error_code")
     list_export = (
         "started_at",
@@ -60,6 +72,10 @@ class ApiCallLogAdmin(ModelAdmin):
     )
     export_filename = "appels-api-particulier"
     list_per_page = 50
+
+    @display(description=_("origine"), ordering="origin")
+    def origin_label(self, call):
+        return call.get_origin_display()
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..models import AgentAction, QuotientRecord
+from ..models.audit_text import describe, display_value, price_state  # noqa: F401 - re-exported
 
 CENTS = Decimal("0.01")
 

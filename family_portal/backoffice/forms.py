@@ -349,3 +349,20 @@ class CounterForm(forms.Form):
             if reason:
                 self.add_error("children", f"{child.first_name} : {reason}")
         return cleaned
+
+
+class CapacityForm(ReasonForm):
+    """An agent changes a period's number of places, with a reason."""
+
+    capacity = forms.IntegerField(
+        label="Nombre de places", min_value=0, max_value=100_000
+    )
+    field_order = ["capacity", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args,
+            label="Motif",
+            help_text="Conservé dans le journal des actions.",
+            **kwargs,
+        )

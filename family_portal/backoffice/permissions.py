@@ -21,6 +21,7 @@ AGENT_MODEL_PERMISSIONS = [
     ("family_portal", "enrolmentpricechange", ("view",)),
     ("family_portal", "agentaction", ("view",)),
     ("family_portal", "qfrefreshoutcome", ("view",)),
+    ("family_portal", "qfcampaign", ("view", "add")),
     ("family_portal", "familyservicesettings", ("change",)),
     ("family_portal", "certificate", ("view", "print")),
     ("qf_connector", "apicalllog", ("view",)),

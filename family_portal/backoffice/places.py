@@ -4,6 +4,7 @@ waiting, who is enrolled and whose parents are told by e-mail."""
 from __future__ import annotations
 
 from django.db import transaction
+from wagtail.models import Revision
 
 from activities.models import ActivityPeriod
 
@@ -148,3 +149,50 @@ def cancel(enrolment: Enrolment, *, reason: str, user) -> list[Enrolment]:
         if before == Enrolment.Status.WAITING:
             return []
         return _fill(period, user, "Place libérée par une annulation.")
+
+
+def _keep_in_page_revisions(period, capacity: int) -> None:
+    """The period is a child of its activity page: its live and latest revisions get
+    the new number too, so that the next publication by an editor keeps it."""
+    page = period.activity
+    ids = {page.live_revision_id, page.latest_revision_id} - {None}
+    for revision in Revision.objects.filter(pk__in=ids):
+        periods = revision.content.get("periods") or []
+        for item in periods:
+            if item.get("pk") == period.pk:
+                item["capacity"] = capacity
+        revision.save(update_fields=["content"])
+
+
+def change_capacity(period, capacity: int, *, reason: str, user) -> int:
+    """Set the period's number of places (never below the places taken); returns the
+    number before. Audited; free places are then given from the waiting list by the
+    period's screen, in its order."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlaceRefused("Indiquez le motif du changement.")
+    with transaction.atomic():
+        period = _lock_period(period)
+        taken = _taken(period)
+        if capacity < taken:
+            raise PlaceRefused(
+                f"{taken} enfants ont déjà une place : la période ne peut pas en "
+                f"compter moins. Annulez d'abord des inscriptions."
+            )
+        before = period.capacity
+        if capacity == before:
+            raise PlaceRefused(f"La période compte déjà {capacity} places.")
+        ActivityPeriod.objects.filter(pk=period.pk).update(capacity=capacity)
+        period.capacity = capacity
+        _keep_in_page_revisions(period, capacity)
+        record_action(
+            AgentAction.Kind.CAPACITY_CHANGED,
+            user,
+            reason=reason,
+            before={
+                "period": f"{period.activity.title} — {period.label}",
+                "capacity": before,
+            },
+            after={"capacity": capacity},
+        )
+    return before

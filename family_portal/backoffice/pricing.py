@@ -46,7 +46,7 @@ def override_price(
             f"Tarif fixé à {format_money(amount)} par le service famille : {reason}",
         ]
         enrolment.save()
-        return EnrolmentPriceChange.objects.create(
+        change = EnrolmentPriceChange.objects.create(
             enrolment=enrolment,
             kind=EnrolmentPriceChange.Kind.OVERRIDE,
             reason=reason,
@@ -54,6 +54,22 @@ def override_price(
             before=before,
             after=enrolments.snapshot_dict(enrolment),
         )
+        _audit_price_change(AgentAction.Kind.PRICE_OVERRIDDEN, change, user)
+        return change
+
+
+def _audit_price_change(kind: str, change: EnrolmentPriceChange, user) -> None:
+    """The agents' audit list shows price changes too (the amounts before and after;
+    the whole snapshot stays in the enrolment's price history)."""
+    record_action(
+        kind,
+        user,
+        family=change.enrolment.family,
+        enrolment=change.enrolment,
+        reason=change.reason,
+        before={"amount": change.before.get("amount")},
+        after={"amount": change.after.get("amount")},
+    )
 
 
 def qf_choice_of(enrolment: Enrolment) -> enrolments.QfChoice:
@@ -122,9 +138,16 @@ def fingerprint(lines: list[RepriceLine]) -> str:
 
 
 def apply(
-    lines: list[RepriceLine], commune, version: BaremeVersion, *, reason: str, user
+    lines: list[RepriceLine],
+    commune,
+    version: BaremeVersion,
+    *,
+    reason: str,
+    user,
+    audit_each: bool = False,
 ) -> list[EnrolmentPriceChange]:
-    """Re-price the changed lines of a preview with `version`, one audit row each."""
+    """Re-price the changed lines of a preview with `version`, one price-history row
+    each; with `audit_each`, one agent action each too (a whole period gets one)."""
     changes = []
     with transaction.atomic():
         for line in lines:
@@ -141,6 +164,10 @@ def apply(
             )
             if change is not None:
                 changes.append(change)
+                if audit_each:
+                    _audit_price_change(
+                        AgentAction.Kind.ENROLMENT_REPRICED, change, user
+                    )
     return changes
 
 

@@ -10,10 +10,14 @@ are e-mailed after the commit; a rerun sends the e-mails an interruption held ba
 from __future__ import annotations
 
 import datetime
+import logging
+import queue
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -28,10 +32,13 @@ from ..models import (
     EnrolmentPriceChange,
     Family,
     QfRefreshOutcome,
+    QuotientRecord,
 )
 from ..quotients import allocataire, identity_of
 from .audit import quotient_summary, record_action
 from .mail import send_family_mail
+
+logger = logging.getLogger(__name__)
 
 AGENT_ORIGIN = "agent"
 CAMPAIGN_ORIGIN = "campagne annuelle"
@@ -105,10 +112,54 @@ class CampaignSummary:
     # Families whose new QF is far older than its month asked for
     # (QuotientRecord.is_stale): recorded, but agents must check them.
     stale: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def processed(self) -> int:
         return sum(self.outcomes.values())
+
+    def count(self, status: str, *, repriced: int = 0, kept: int = 0) -> None:
+        """One family done (called by the campaign's worker threads)."""
+        with self._lock:
+            self.outcomes[status] += 1
+            self.repriced += repriced
+            self.overridden_kept += kept
+
+    def report_lines(self) -> list[tuple[str, int]]:
+        """The report, (French label, figure), for the command and the agents' page;
+        a new figure is one more line here."""
+        lines = [
+            ("Familles traitées", self.processed),
+            ("Familles déjà faites avant", self.already_done),
+        ]
+        lines += [
+            (str(label), self.outcomes.get(status, 0))
+            for status, label in QfRefreshOutcome.Status.choices
+        ]
+        lines += [
+            ("Inscriptions recalculées", self.repriced),
+            ("Tarifs corrigés à la main, laissés tels quels", self.overridden_kept),
+            ("Familles prévenues par courriel", self.notified),
+        ]
+        if self.stale:
+            lines.append(
+                (
+                    "QF anciens, à vérifier (mois antérieur de plus de "
+                    f"{QuotientRecord.STALE_AFTER_MONTHS} mois à la demande)",
+                    len(self.stale),
+                )
+            )
+        return lines
+
+    def as_report(self) -> dict:
+        """What the campaign's row keeps (JSON)."""
+        return {
+            "month": self.month.isoformat(),
+            "lines": self.report_lines(),
+            "failed": self.outcomes.get(QfRefreshOutcome.Status.FAILED, 0),
+            "stopped": self.stopped,
+            "stale": list(self.stale),
+        }
 
 
 def campaign_families(month: datetime.date):
@@ -130,16 +181,17 @@ def open_enrolments(family: Family, effective: datetime.date):
     return family.enrolments.active().filter(period__end__gte=effective)
 
 
-def _reprice_open(family, commune, record, effective, summary) -> int:
+def _reprice_open(family, commune, record, effective) -> tuple[int, int]:
+    """(enrolments re-priced, prices fixed by hand left alone)."""
     qf = enrolments.QfChoice(Enrolment.QfSource.API, record)
     reason = (
         f"Mise à jour annuelle du quotient familial ({record}) : tarif applicable "
         f"à partir du 1er {date_format(effective, 'F Y')}."
     )
-    repriced = 0
+    repriced = kept = 0
     for item in open_enrolments(family, effective):
         if item.price_overridden:
-            summary.overridden_kept += 1
+            kept += 1
             continue
         change = enrolments.reprice(
             item,
@@ -149,7 +201,7 @@ def _reprice_open(family, commune, record, effective, summary) -> int:
             reason=reason,
         )
         repriced += change is not None
-    return repriced
+    return repriced, kept
 
 
 def _lookup_outcome(family, month: QfMonth, client):
@@ -180,13 +232,13 @@ def refresh_one(family, commune, month: QfMonth, summary, *, client=None):
     month_date = datetime.date(month.year, month.month, 1)
     status, error_kind, result = _lookup_outcome(family, month, client)
     with transaction.atomic():
-        record, repriced = None, 0
+        record, repriced, kept = None, 0, 0
         if result is not None:
             record = enrolments.record_api_quotient(family, result)
             if record.is_stale:
                 summary.stale.append(f"{family.name} ({record})")
             effective = first_of_next_month(timezone.localdate())
-            repriced = _reprice_open(family, commune, record, effective, summary)
+            repriced, kept = _reprice_open(family, commune, record, effective)
         outcome, _ = QfRefreshOutcome.objects.update_or_create(
             family=family,
             month=month_date,
@@ -199,8 +251,7 @@ def refresh_one(family, commune, month: QfMonth, summary, *, client=None):
                 "notified_at": None,
             },
         )
-    summary.outcomes[status] += 1
-    summary.repriced += repriced
+    summary.count(status, repriced=repriced, kept=kept)
     return outcome
 
 
@@ -251,34 +302,150 @@ def notify_pending(month: datetime.date, commune) -> int:
     return sent
 
 
+def campaign_workers() -> int:
+    """Families looked up at once: enough to keep the API's allowance busy while
+    answers travel (the client's shared throttle keeps the pace); QF_CAMPAIGN_WORKERS."""
+    return max(1, int(getattr(settings, "QF_CAMPAIGN_WORKERS", 8)))
+
+
+CONFIGURATION_STOP = (
+    "API Particulier refuse la configuration (jeton, SIRET) : "
+    "corrigez-la puis relancez la campagne."
+)
+
+
+def _record_failure(family, month: QfMonth, summary) -> QfRefreshOutcome:
+    """An unexpected error for one family: kept as a temporary failure (a rerun tries
+    it again) so that the campaign goes on with the others."""
+    logger.exception("QF campaign: family %s failed", family.pk)
+    outcome, _ = QfRefreshOutcome.objects.update_or_create(
+        family=family,
+        month=datetime.date(month.year, month.month, 1),
+        defaults={
+            "status": QfRefreshOutcome.Status.FAILED,
+            "error_kind": "internal",
+            "quotient": None,
+            "repriced": 0,
+            "at": timezone.now(),
+            "notified_at": None,
+        },
+    )
+    summary.count(QfRefreshOutcome.Status.FAILED)
+    return outcome
+
+
+def _process(family, commune, month: QfMonth, summary, client):
+    """One family, start to end: (outcome, e-mail sent). Never raises an Exception."""
+    try:
+        outcome = refresh_one(family, commune, month, summary, client=client)
+    except Exception:  # noqa: BLE001 - one family's failure never stops the campaign
+        return _record_failure(family, month, summary), False
+    try:
+        return outcome, notify(outcome, commune)
+    except Exception:  # noqa: BLE001 - the QF is saved; a rerun sends the e-mail
+        logger.exception("QF campaign: e-mail to family %s failed", family.pk)
+        return outcome, False
+
+
+def _family(pk: int) -> Family:
+    return Family.objects.prefetch_related("guardians").get(pk=pk)
+
+
+def _run_in_order(pks, commune, month, summary, client):
+    """One family after the other, in this thread (inside a transaction, worker
+    threads would not see its rows)."""
+    for pk in pks:
+        yield _process(_family(pk), commune, month, summary, client)
+
+
+def _run_in_threads(pks, commune, month, summary, client, workers, stop):
+    """Families looked up by `workers` threads, each taking the next family from one
+    queue (none is taken twice); the client's throttle, shared by the threads, keeps
+    the API's rate. Results are yielded to the calling thread as they come."""
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    for pk in pks:
+        pending.put(pk)
+    results: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work():
+        try:
+            while not stop.is_set():
+                try:
+                    pk = pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    family = _family(pk)
+                except Exception:  # noqa: BLE001 - deleted meanwhile, database error
+                    logger.exception("QF campaign: family %s unreadable", pk)
+                    results.put(None)
+                    continue
+                results.put(_process(family, commune, month, summary, client))
+        finally:
+            connections.close_all()  # this thread's connections, not the caller's
+
+    threads = [
+        threading.Thread(target=work, name=f"qf-campaign-{index}", daemon=True)
+        for index in range(min(workers, len(pks)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in pks:
+            while True:
+                try:
+                    item = results.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(thread.is_alive() for thread in threads):
+                        item = StopIteration
+                        break
+            if item is StopIteration:
+                return
+            if item is not None:
+                yield item
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
 def run_campaign(
-    commune, month: QfMonth, *, client=None, limit=None, progress=None
+    commune, month: QfMonth, *, client=None, limit=None, progress=None, workers=None
 ) -> CampaignSummary:
     """Refresh the QF of every consenting family not yet done for `month`.
 
-    `progress(done, total, summary)` is called after each family. A configuration
-    error (token, recipient SIRET) stops the run: every call would fail the same way.
+    Families are looked up by `workers` threads (campaign_workers() by default).
+    `progress(done, total, summary)` is called after each family, in this thread. A
+    configuration error (token, recipient SIRET) stops the run: every call would fail
+    the same way. An unexpected error for one family is recorded as a temporary
+    failure and the campaign goes on.
     """
     month_date = datetime.date(month.year, month.month, 1)
     summary = CampaignSummary(month_date)
     summary.notified += notify_pending(month_date, commune)
-    families = campaign_families(month_date)
-    summary.to_do = families.count()
+    pks = list(campaign_families(month_date).values_list("pk", flat=True))
     summary.already_done = QfRefreshOutcome.objects.filter(
         month=month_date, status__in=QfRefreshOutcome.FINAL
     ).count()
     if limit is not None:
-        families = families[:limit]
-        summary.to_do = min(summary.to_do, limit)
-    for done, family in enumerate(families.iterator(chunk_size=200), start=1):
-        outcome = refresh_one(family, commune, month, summary, client=client)
-        summary.notified += notify(outcome, commune)
-        if progress is not None:
-            progress(done, summary.to_do, summary)
-        if outcome.error_kind == ErrorKind.CONFIGURATION:
-            summary.stopped = (
-                "API Particulier refuse la configuration (jeton, SIRET) : "
-                "corrigez-la puis relancez la commande."
-            )
-            break
+        pks = pks[:limit]
+    summary.to_do = len(pks)
+    workers = campaign_workers() if workers is None else max(1, workers)
+    stop = threading.Event()
+    if workers == 1 or connection.in_atomic_block:
+        results = _run_in_order(pks, commune, month, summary, client)
+    else:
+        results = _run_in_threads(pks, commune, month, summary, client, workers, stop)
+    try:
+        for done, (outcome, sent) in enumerate(results, start=1):
+            summary.notified += sent
+            if progress is not None:
+                progress(done, summary.to_do, summary)
+            if outcome.error_kind == ErrorKind.CONFIGURATION:
+                summary.stopped = CONFIGURATION_STOP
+                break
+    finally:
+        stop.set()
+        results.close()  # an interrupted run waits for the families in flight
     return summary

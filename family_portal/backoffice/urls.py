@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("periodes/", views.period_list, name="period_list"),
     path("periodes/<int:pk>/", views.period_detail, name="period_detail"),
+    path("periodes/<int:pk>/places/", views.period_capacity, name="period_capacity"),
     path("periodes/<int:pk>/recalculer/", views.period_reprice, name="period_reprice"),
     path(
         "inscriptions/<int:pk>/recalculer/",
@@ -39,6 +40,17 @@ urlpatterns = [
         "inscriptions/<int:pk>/inscrire/",
         views.enrolment_promote,
         name="enrolment_promote",
+    ),
+    path("campagne-qf/", views.campaign_list, name="campaign_list"),
+    path(
+        "campagne-qf/<uuid:pk>/",
+        views.campaign_detail,
+        name="campaign_detail",
+    ),
+    path(
+        "campagne-qf/<uuid:pk>/etat/",
+        views.campaign_status,
+        name="campaign_status",
     ),
     path("guichet/", views.counter_search, name="counter_search"),
     path("guichet/<int:family_pk>/", views.counter_enrol, name="counter_enrol"),

@@ -4,6 +4,8 @@ from django import forms
 
 from activities.models import ActivityPage, ActivityPeriod
 
+from .services import matching_schools
+
 
 class BatchForm(forms.Form):
     activity = forms.ModelChoiceField(
@@ -24,7 +26,10 @@ class BatchForm(forms.Form):
         label="École",
         max_length=150,
         required=False,
-        help_text="Facultatif : le nom exact de l'école, tel qu'il figure sur la fiche de l'enfant.",
+        help_text=(
+            "Facultatif : tout ou partie du nom de l'école (majuscules et accents "
+            "indifférents), par exemple « jules ferry »."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -39,5 +44,12 @@ class BatchForm(forms.Form):
         if activity and period and period.activity_id != activity.pk:
             self.add_error(
                 "period", "Cette période n'appartient pas à l'activité choisie."
+            )
+        school = data.get("school", "").strip()
+        if activity and school and not matching_schools(activity, school):
+            self.add_error(
+                "school",
+                f"Aucune école dont le nom contient « {school} » n'a d'enfant "
+                "inscrit à cette activité.",
             )
         return data

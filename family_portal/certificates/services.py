@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -221,6 +222,21 @@ def revoke(certificate: Certificate, *, user=None, reason: str) -> None:
     certificate.refresh_from_db()
 
 
+def audit_revocation(certificate: Certificate, user, reason: str) -> None:
+    """An agent's revocation, in the agents' audit list (not the automatic ones)."""
+    from family_portal.backoffice.audit import record_action
+    from family_portal.models import AgentAction
+
+    record_action(
+        AgentAction.Kind.CERTIFICATE_REVOKED,
+        user,
+        family=certificate.enrolment.family,
+        enrolment=certificate.enrolment,
+        reason=reason,
+        after={"certificate": certificate.number},
+    )
+
+
 def certificate_pdf(certificate: Certificate, *, commune=None) -> bytes:
     """The certificate's PDF as issued: laid out the first time, then read from its
     file (the certificate never changes, so neither does its PDF)."""
@@ -317,10 +333,9 @@ def batch_enrolments(activity, period=None, school: str = "") -> QuerySet:
     if period is not None:
         enrolments = enrolments.filter(period=period)
     if school.strip():
-        # Case-insensitive in Python: SQLite's iexact ignores the case of ASCII only.
-        wanted = school.strip().casefold()
-        names = [name for name in schools_of(activity) if name.casefold() == wanted]
-        enrolments = enrolments.filter(child__school__in=names)
+        enrolments = enrolments.filter(
+            child__school__in=matching_schools(activity, school)
+        )
     return enrolments.order_by(
         "period__start",
         "period__pk",
@@ -332,6 +347,24 @@ def batch_enrolments(activity, period=None, school: str = "") -> QuerySet:
     )
 
 
+def school_key(name: str) -> str:
+    """A school's name as a search compares it: no accents, case or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+def matching_schools(activity, search: str) -> list[str]:
+    """The activity's schools whose name contains `search`, ignoring case and accents
+    ("ecole jules" finds "École Jules Ferry").
+
+    Compared in Python over the activity's few school names, so that SQLite (whose
+    LIKE ignores the case of ASCII only) and PostgreSQL (without the unaccent
+    extension) give the same answer."""
+    wanted = school_key(search)
+    return [name for name in schools_of(activity) if wanted in school_key(name)]
+
+
 def schools_of(activity) -> list[str]:
     """The schools of the children enrolled in an activity, for a filter's choices."""
     schools = (
@@ -340,6 +373,7 @@ def schools_of(activity) -> list[str]:
         )
         .exclude(child__school="")
         .values_list("child__school", flat=True)
+        .order_by()
         .distinct()
     )
     return sorted(schools, key=str.casefold)

@@ -124,7 +124,9 @@ def agent_revoke(request, number):
         elif not reason:
             error = "Indiquez le motif de l'annulation."
         else:
-            services.revoke(certificate, user=request.user, reason=reason)
+            with transaction.atomic():
+                services.revoke(certificate, user=request.user, reason=reason)
+                services.audit_revocation(certificate, request.user, reason)
             messages.success(
                 request, f"L'attestation {certificate.number} est annulée."
             )
@@ -137,10 +139,19 @@ def agent_revoke(request, number):
     )
 
 
+def _batch_initial(query) -> dict:
+    """The activity and period a link preselects (?activity=…&period=…)."""
+    return {
+        name: query[name]
+        for name in ("activity", "period")
+        if query.get(name, "").isdigit()
+    }
+
+
 @agent_required
 @require_http_methods(["GET", "POST"])
 def batch_new(request):
-    form = BatchForm(request.POST or None)
+    form = BatchForm(request.POST or None, initial=_batch_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             batch = CertificateBatch.objects.create(
@@ -177,12 +188,7 @@ def batch_status(request, pk):
     batch = _batch(request, pk)
     return JsonResponse(
         {
-            "status": batch.status,
-            "status_label": batch.get_status_display(),
-            "done": batch.done,
-            "total": batch.total,
-            "percent": batch.percent,
-            "error": batch.error,
+            **batch.progress_state(),
             "file_url": reverse("certificates:batch_file", args=[batch.pk])
             if batch.status == CertificateBatch.Status.DONE
             else None,

@@ -28,8 +28,15 @@ from .families import (
     SchoolLevel,
     Sex,
 )
+from .jobs import BackgroundJob
 from .quotients import QfDocument, QuotientRecord
-from .service import AgentAction, FamilyServiceSettings, QfRefreshOutcome, TaxNoticeRule
+from .service import (
+    AgentAction,
+    FamilyServiceSettings,
+    QfCampaign,
+    QfRefreshOutcome,
+    TaxNoticeRule,
+)
 from .storage import private_storage
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "POSTCODE_VALIDATOR",
     "SNAPSHOT_FIELDS",
     "AgentAction",
+    "BackgroundJob",
     "Certificate",
     "CertificateBatch",
     "CertificateNumberSequence",
@@ -48,6 +56,7 @@ __all__ = [
     "Family",
     "FamilyServiceSettings",
     "Guardian",
+    "QfCampaign",
     "QfDocument",
     "QfRefreshOutcome",
     "QuotientRecord",

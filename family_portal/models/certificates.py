@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enrolments import Enrolment
+from .jobs import BackgroundJob
 from .storage import private_storage
 
 
@@ -128,14 +129,8 @@ def _delete_certificate_pdf(sender, instance, **kwargs):
         instance.pdf.delete(save=False)
 
 
-class CertificateBatch(models.Model):
+class CertificateBatch(BackgroundJob):
     """A batch of certificates printed as one PDF by a background task."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("En attente")
-        RUNNING = "running", _("En cours")
-        DONE = "done", _("Terminé")
-        FAILED = "failed", _("Échec")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     activity = models.ForeignKey(
@@ -153,9 +148,6 @@ class CertificateBatch(models.Model):
         verbose_name=_("période"),
     )
     school = models.CharField(_("école"), max_length=150, blank=True)
-    status = models.CharField(
-        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
     total = models.PositiveIntegerField(_("attestations"), default=0)
     done = models.PositiveIntegerField(_("attestations prêtes"), default=0)
     file = models.FileField(
@@ -164,16 +156,6 @@ class CertificateBatch(models.Model):
         storage=private_storage,
         blank=True,
     )
-    error = models.TextField(_("erreur"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("demandé par"),
-    )
-    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lot d'attestations")
@@ -182,10 +164,6 @@ class CertificateBatch(models.Model):
 
     def __str__(self):
         return f"{self.activity} — {self.created_at:%d/%m/%Y %H:%M}"
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 @receiver(post_delete, sender=CertificateBatch, dispatch_uid="certificate-batch-delete")

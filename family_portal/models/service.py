@@ -3,16 +3,21 @@
 Views, forms and services live in family_portal/backoffice/.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .audit_text import describe
 from .enrolments import Enrolment
 from .families import Family
+from .jobs import BackgroundJob
 from .quotients import QfDocument, QuotientRecord
 
 
@@ -107,6 +112,11 @@ class AgentAction(models.Model):
         ENROLMENT_CANCELLED = "cancelled", _("Inscription annulée")
         ENROLMENT_PROMOTED = "promoted", _("Inscription sortie de la liste d'attente")
         COUNTER_ENROLMENT = "counter", _("Inscription au guichet")
+        PRICE_OVERRIDDEN = "price_overridden", _("Tarif corrigé à la main")
+        ENROLMENT_REPRICED = "enrolment_repriced", _("Tarif recalculé")
+        CAPACITY_CHANGED = "capacity_changed", _("Nombre de places modifié")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Attestation annulée")
+        QF_CAMPAIGN_STARTED = "qf_campaign", _("Campagne annuelle du QF lancée")
 
     kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -154,6 +164,13 @@ class AgentAction(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} — {self.at:%d/%m/%Y %H:%M}"
 
+    # In French for the inspect screen (labels, amounts "3,50 €"), not raw JSON.
+    def get_before_display(self):
+        return describe(self.before)
+
+    def get_after_display(self):
+        return describe(self.after)
+
 
 class QfRefreshOutcome(models.Model):
     """One family in one yearly QF refresh campaign (a QF month): a rerun skips it."""
@@ -200,3 +217,30 @@ class QfRefreshOutcome(models.Model):
 
     def __str__(self):
         return f"{self.family} — {self.month:%m/%Y} — {self.get_status_display()}"
+
+
+class QfCampaign(BackgroundJob):
+    """The yearly QF campaign started by an agent: run by a background task, its
+    progress and its report (CampaignSummary.as_report) kept on the row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    month = models.DateField(_("mois du QF demandé"))
+    total = models.PositiveIntegerField(_("familles à traiter"), default=0)
+    done = models.PositiveIntegerField(_("familles traitées"), default=0)
+    report = models.JSONField(_("bilan"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("campagne annuelle du QF")
+        verbose_name_plural = _("campagnes annuelles du QF")
+        ordering = ["-created_at"]
+        constraints = [
+            # Two runs for one month at once would ask the API twice for a family.
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=Q(status__in=["pending", "running"]),
+                name="one_running_qf_campaign_per_month",
+            )
+        ]
+
+    def __str__(self):
+        return f"Campagne du QF de {self.month:%m/%Y}"

@@ -1,5 +1,7 @@
 // Follows a certificate batch while the background task lays it out: polls the batch's
 // JSON state every two seconds and updates the progress bar, until done or failed.
+// Also follows the yearly QF campaign (data-batch-name, data-batch-unit): with
+// data-batch-reload, the page is loaded again once finished, to show the report.
 (function () {
   "use strict";
   var box = document.querySelector("[data-batch-status]");
@@ -11,15 +13,17 @@
   var download = box.querySelector("[data-batch-download]");
   var refresh = box.querySelector("[data-batch-refresh]");
   var live = document.querySelector("[data-batch-live]");
+  var name = box.getAttribute("data-batch-name") || "Lot";
+  var unit = box.getAttribute("data-batch-unit");
   var lastStatus = null;
 
   function show(data) {
     bar.value = data.percent;
     bar.textContent = data.percent + " %";
     state.textContent = data.status_label;
-    count.textContent = data.done + " sur " + data.total;
+    count.textContent = data.done + " sur " + data.total + (unit ? " " + unit : "");
     if (data.status !== lastStatus && live) {
-      live.textContent = "Lot : " + data.status_label.toLowerCase() + ".";
+      live.textContent = name + " : " + data.status_label.toLowerCase() + ".";
       lastStatus = data.status;
     }
     if (data.status === "failed") {
@@ -34,6 +38,7 @@
     }
     var finished = data.status === "done" || data.status === "failed";
     refresh.hidden = finished;
+    if (finished && box.hasAttribute("data-batch-reload")) { window.location.reload(); }
     return finished;
   }
 

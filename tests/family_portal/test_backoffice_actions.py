@@ -2,6 +2,7 @@
 enrolment or a whole period, previewed first), cancellation and the waiting list,
 counter mode."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -348,3 +349,81 @@ def test_counter_mode_refuses_a_child_of_the_wrong_age(
         in response.content.decode().replace("&#x27;", "'")
     )
     assert not Enrolment.objects.exists()
+
+
+def test_every_price_change_by_an_agent_is_in_the_audit_list_in_french(
+    agent_client, agent, enrolled
+):
+    """A correction and a re-pricing of one enrolment appear in "Actions des agents",
+    their values in French there and in the enrolment's price history."""
+
+    item = enrolled[0]
+    agent_client.post(
+        reverse("family_backoffice:enrolment_override", args=[item.pk]),
+        {"amount": "2,00", "reason": "Décision du CCAS"},
+    )
+    action = AgentAction.objects.get(kind=AgentAction.Kind.PRICE_OVERRIDDEN)
+    assert action.user == agent and action.enrolment == item
+    assert action.reason == "Décision du CCAS"
+    listing = html.unescape(
+        agent_client.get(
+            reverse("family_portal_agentaction_modeladmin_index")
+        ).content.decode()
+    )
+    assert "Tarif corrigé à la main" in listing
+    assert "tarif : 3,40 €" in listing and "tarif : 2,00 €" in listing
+    assert "Toutes les dates" in listing and "Any date" not in listing
+    inspect = html.unescape(
+        agent_client.get(
+            reverse("family_portal_agentaction_modeladmin_inspect", args=[action.pk])
+        ).content.decode()
+    )
+    assert "tarif : 2,00 €" in inspect and '"amount"' not in inspect
+    history = html.unescape(
+        agent_client.get(
+            reverse("family_portal_enrolment_modeladmin_inspect", args=[item.pk])
+        ).content.decode()
+    )
+    assert "3,40 €" in history and "(Inscription confirmée)" in history
+    assert "3.40" not in history and "(confirmed)" not in history
+
+
+def test_a_revocation_by_an_agent_is_audited(agent_client, agent, enrolled):
+    from family_portal.certificates import services
+
+    certificate = services.current_certificate(enrolled[0])
+    agent_client.post(
+        reverse("certificates:revoke", args=[certificate.number]),
+        {"reason": "Erreur de saisie"},
+    )
+    action = AgentAction.objects.get(kind=AgentAction.Kind.CERTIFICATE_REVOKED)
+    assert action.user == agent and action.reason == "Erreur de saisie"
+    assert action.after == {"certificate": certificate.number}
+
+
+def test_an_agent_changes_the_places_of_a_period_with_the_audit(
+    agent_client, agent, full_period, canteen
+):
+    period, enrolled, waiting = full_period
+    canteen.save_revision().publish()  # the page's revision holds 2 places
+    url = reverse("family_backoffice:period_capacity", args=[period.pk])
+    detail = agent_client.get(
+        reverse("family_backoffice:period_detail", args=[period.pk])
+    ).content.decode()
+    assert url in detail
+    response = agent_client.post(url, {"capacity": "1", "reason": "Salle réduite"})
+    assert "2 enfants ont déjà une place" in html.unescape(response.content.decode())
+    response = agent_client.post(url, {"capacity": "4", "reason": ""})
+    assert "reason" in response.context["form"].errors
+    response = agent_client.post(url, {"capacity": "4", "reason": "Second service"})
+    assert response.status_code == 302
+    period.refresh_from_db()
+    assert period.capacity == 4
+    action = AgentAction.objects.get(kind=AgentAction.Kind.CAPACITY_CHANGED)
+    assert action.user == agent and action.reason == "Second service"
+    assert (action.before["capacity"], action.after["capacity"]) == (2, 4)
+    # An editor publishing the page afterwards keeps the agent's number.
+    canteen.refresh_from_db()
+    canteen.get_latest_revision().publish()
+    period.refresh_from_db()
+    assert period.capacity == 4

@@ -2,6 +2,7 @@
 permission matrix (anonymous, parent, editor, agent) over every back-office URL."""
 
 import datetime
+import html
 import json
 
 import pytest
@@ -409,3 +410,30 @@ def test_today_is_inside_the_test_period(scene):
     assert today <= period.end
     assert period.start <= today or today.month in (7, 8)
     assert period.end - period.start > datetime.timedelta(days=300)
+
+
+def test_the_api_call_log_screen_speaks_french(agent_client, giraud_family):
+    for origin in ("wizard", "retry"):
+        ApiCallLog.objects.create(
+            origin=origin,
+            endpoint="/v3/dss/quotient_familial/identite",
+            started_at=timezone.now(),
+            duration_ms=80,
+            http_status=200,
+            family_id=giraud_family.pk,
+        )
+    page = html.unescape(
+        agent_client.get(
+            reverse("qf_connector_apicalllog_modeladmin_index")
+        ).content.decode()
+    )
+    for english in (">wizard<", ">retry<", "Any date", ">All<", "Past 7 days"):
+        assert english not in page
+    for french in (
+        "Parcours d'inscription",
+        "Nouvelle tentative automatique",
+        "Toutes les dates",
+        "Les 7 derniers jours",
+        ">Tous<",
+    ):
+        assert french in page

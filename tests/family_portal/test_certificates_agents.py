@@ -282,3 +282,31 @@ def test_command_exit_code_in_a_shell(tmp_path):
     )
     assert result.returncode != 0
     assert "--activity" in result.stderr
+
+
+def test_the_period_link_preselects_its_activity_and_period(agent_client, canteen):
+    from family_portal.backoffice.links import certificate_batch_url
+
+    period = canteen.periods.get()
+    page = agent_client.get(certificate_batch_url(period)).content.decode()
+    assert f'<option value="{canteen.pk}" selected>' in page
+    assert f'<option value="{period.pk}" selected>' in page
+
+
+@pytest.mark.parametrize("search", ["école a", "ECOLE A", "cole A", " ecole   a "])
+def test_the_school_is_found_by_part_of_its_name(canteen, school_families, search):
+    found = services.batch_enrolments(canteen, school=search)
+    assert sorted(item.child.first_name for item in found) == [
+        "Enfant0",
+        "Enfant1",
+        "Enfant2",
+    ]
+    assert services.matching_schools(canteen, "ecole") == ["École A", "École B"]
+
+
+def test_the_form_says_when_no_school_matches(agent_client, canteen, school_families):
+    response = agent_client.post(
+        reverse("certificates:batch_new"), {"activity": canteen.pk, "school": "Zola"}
+    )
+    assert "Aucune école dont le nom contient « Zola »" in response.content.decode()
+    assert not CertificateBatch.objects.exists()

@@ -2,6 +2,7 @@
 interrupted and resumed without asking the API twice for a family."""
 
 import datetime
+import threading
 from decimal import Decimal
 from io import StringIO
 
@@ -16,6 +17,7 @@ from family_portal.models import (
     QfRefreshOutcome,
     QuotientRecord,
 )
+from qf_connector.identity import coerce_month
 from qf_connector.models import ApiCallLog
 
 from .backoffice_support import (
@@ -97,12 +99,12 @@ def test_the_campaign_refreshes_reprices_and_tells_families(
     campaign, api_particulier, django_capture_on_commit_callbacks
 ):
     out, err = run()
-    assert "familles traitées : 4" in out
+    assert "Familles traitées : 4" in out
     assert "Quotient mis à jour : 2" in out
     assert "Pas de quotient CAF ou MSA : 1" in out
     assert "État civil de l'allocataire incomplet : 1" in out
-    assert "inscriptions recalculées : 3" in out
-    assert "tarifs corrigés à la main, laissés tels quels : 1" in out
+    assert "Inscriptions recalculées : 3" in out
+    assert "Tarifs corrigés à la main, laissés tels quels : 1" in out
     assert "Familles [" in err and "4/4" in err  # the progress bar
 
     giraud, bernard = campaign["giraud"], campaign["bernard"]
@@ -151,7 +153,7 @@ def test_the_campaign_refreshes_reprices_and_tells_families(
     # A rerun has nothing left to do: no call, no e-mail.
     mail.outbox.clear()
     out, _ = run()
-    assert "familles traitées : 0 (déjà faites avant : 4)" in out
+    assert "Familles traitées : 0\n  Familles déjà faites avant : 4" in out
     assert ApiCallLog.objects.count() == 3 and not mail.outbox
 
 
@@ -175,7 +177,7 @@ def test_an_interrupted_campaign_resumes_without_asking_twice(
     monkeypatch.setattr(refresh, "refresh_one", real)
 
     out, _ = run()
-    assert "familles traitées : 2 (déjà faites avant : 2)" in out
+    assert "Familles traitées : 2\n  Familles déjà faites avant : 2" in out
     assert QfRefreshOutcome.objects.count() == 4
     assert all(count == 1 for count in calls_per_family().values())
     assert len(calls_per_family()) == 3
@@ -225,7 +227,7 @@ def test_the_month_is_checked(campaign):
 
 def test_no_consent_no_call(giraud_family, api_particulier, home_page):
     out, _ = run()
-    assert "familles traitées : 0" in out
+    assert "Familles traitées : 0" in out
     assert not ApiCallLog.objects.exists()
     assert Enrolment.objects.count() == 0
 
@@ -274,3 +276,54 @@ def test_staleness_is_measured_from_the_day_the_qf_was_obtained(giraud_family):
         record(datetime.date(2026, 11, 1), datetime.date(2026, 12, 5)).stale_warning
         == ""
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_campaign_looks_families_up_in_parallel_within_the_rate_limit(
+    campaign, commune, monkeypatch
+):
+    """Four threads, a server allowing 3 requests/s and a client kept at 2.5/s: every
+    family asked once, none answered 429, and one family's crash stops nothing."""
+    from family_portal import enrolment
+    from qf_connector.fakeapi.testing import (
+        DEFAULT_TOKEN,
+        TEST_RECIPIENT,
+        FakeApiControl,
+        fake_api_server,
+    )
+    from qf_connector.services import build_client
+
+    real = enrolment.record_api_quotient
+    threads = set()
+
+    def crash_for_giraud(family, result, **kwargs):
+        threads.add(threading.current_thread().name)
+        if family.pk == campaign["giraud"].pk:
+            raise RuntimeError("disk full")
+        return real(family, result, **kwargs)
+
+    monkeypatch.setattr(enrolment, "record_api_quotient", crash_for_giraud)
+    with fake_api_server(rate_limit=3) as server:
+        client = build_client(
+            base_url=server.base_url,
+            token=DEFAULT_TOKEN,
+            recipient=TEST_RECIPIENT,
+            rate=2.5,
+        )
+        with client:
+            summary = refresh.run_campaign(
+                commune, coerce_month(last_month()), client=client, workers=4
+            )
+        stats = FakeApiControl(server.base_url).stats()
+    assert stats.get("rate_limited", 0) == 0 and stats["requests"] == 3
+    assert all(count == 1 for count in calls_per_family().values())
+    assert len(calls_per_family()) == 3
+    assert all(name.startswith("qf-campaign-") for name in threads)
+    statuses = dict(QfRefreshOutcome.objects.values_list("family__name", "status"))
+    assert statuses == {
+        "Famille Giraud": "failed",
+        "Famille Bernard": "refreshed",
+        "Famille Inconnue": "not_found",
+        "Famille Sans Responsable": "no_identity",
+    }
+    assert summary.processed == 4 and summary.outcomes["failed"] == 1

@@ -39,6 +39,7 @@ from family_portal.models import (
     Enrolment,
     FamilyServiceSettings,
     Guardian,
+    QfCampaign,
     QfDocument,
     QuotientRecord,
 )
@@ -199,6 +200,7 @@ def scene(canteen, groups):
         done=1,
         file=ContentFile(PDF, name="lot.pdf"),
     )
+    campaign = QfCampaign.objects.create(month=datetime.date(2026, 1, 1))
     FamilyServiceSettings.for_site(commune.site)
 
     other_parent = UserFactory(username="roux", email="roux@example.org")
@@ -219,6 +221,7 @@ def scene(canteen, groups):
         "action": action,
         "log": log,
         "batch": batch,
+        "campaign": campaign,
         "period": period,
         "activity": canteen,
         "bareme": canteen.bareme_links.get().bareme,
@@ -245,6 +248,9 @@ OBJECT_OF = {
     "family_backoffice:counter_enrol": "family",
     "family_backoffice:period_detail": "period",
     "family_backoffice:period_reprice": "period",
+    "family_backoffice:period_capacity": "period",
+    "family_backoffice:campaign_detail": "campaign",
+    "family_backoffice:campaign_status": "campaign",
     "family_backoffice:enrolment_reprice": "enrolment",
     "family_backoffice:enrolment_override": "enrolment",
     "family_backoffice:enrolment_cancel": "enrolment",

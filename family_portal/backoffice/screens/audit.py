@@ -1,7 +1,9 @@
 """The agents' audit trail and the API Particulier call log, in the admin."""
 
+from django.contrib.admin import display
 from wagtail_modeladmin.options import ModelAdmin
 
+from qf_connector.admin_filters import FrenchDateFilter
 from qf_connector.wagtail_hooks import ApiCallLogAdmin
 
 from ...models import (
@@ -12,6 +14,7 @@ from ..admin_views import (
     ListAndInspectOnly,
     PermittedHistoryView,
 )
+from ..audit import describe
 
 
 class AgentActionAdmin(ModelAdmin):
@@ -22,8 +25,17 @@ class AgentActionAdmin(ModelAdmin):
     index_view_class = ExportIndexView
     permission_helper_class = ListAndInspectOnly
     inspect_view_enabled = True
-    list_display = ("at", "kind", "user", "family", "enrolment", "reason")
-    list_filter = ("kind", "at")
+    list_display = (
+        "at",
+        "kind",
+        "user",
+        "family",
+        "enrolment",
+        "reason",
+        "before_text",
+        "after_text",
+    )
+    list_filter = ("kind", ("at", FrenchDateFilter))
     search_fields = ("family__name", "reason", "user__username")
     list_select_related = ("user", "family", "enrolment__child", "enrolment__period")
     list_export = (
@@ -38,6 +50,14 @@ class AgentActionAdmin(ModelAdmin):
     )
     export_filename = "journal-des-actions"
     list_per_page = 50
+
+    @display(description="Avant")
+    def before_text(self, action):
+        return describe(action.before)
+
+    @display(description="Après")
+    def after_text(self, action):
+        return describe(action.after)
 
 
 class ApiCallLogScreen(ApiCallLogAdmin):

@@ -4,6 +4,7 @@ from django.contrib.admin import display
 from wagtail_modeladmin.options import ModelAdmin
 
 from activities.pricing.formatting import format_money
+from qf_connector.admin_filters import FrenchDateFilter
 
 from ...models import (
     Enrolment,
@@ -50,7 +51,7 @@ class EnrolmentAdmin(ModelAdmin):
         "qf_source",
         BracketFilter,
         "price_overridden",
-        "created_at",
+        ("created_at", FrenchDateFilter),
     )
     search_fields = (
         "child__first_name",

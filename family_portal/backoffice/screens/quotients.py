@@ -2,6 +2,8 @@
 
 from wagtail_modeladmin.options import ModelAdmin
 
+from qf_connector.admin_filters import FrenchDateFilter
+
 from ...models import (
     QfDocument,
     QuotientRecord,
@@ -35,7 +37,7 @@ class QuotientRecordAdmin(ModelAdmin):
         "formula",
         "stale_warning",
     )
-    list_filter = ("source", "provider", "status", "month")
+    list_filter = ("source", "provider", "status", ("month", FrenchDateFilter))
     search_fields = ("family__name", "request_id")
     list_select_related = ("family", "recorded_by")
     list_export = (
@@ -74,7 +76,7 @@ class QfDocumentAdmin(ModelAdmin):
         "checked_by",
         "checked_at",
     )
-    list_filter = (DocumentStatusFilter, "kind", "uploaded_at")
+    list_filter = (DocumentStatusFilter, "kind", ("uploaded_at", FrenchDateFilter))
     search_fields = ("family__name", "original_name")
     list_select_related = ("family", "checked_by")
     list_export = (

@@ -2,6 +2,7 @@
 screen family. Each view checks its model permissions (permissions.require_perms) on top
 of Wagtail's admin access; backoffice/urls.py routes them, wagtail_hooks registers them."""
 
+from .campaigns import campaign_detail, campaign_list, campaign_status
 from .counter_desk import counter_enrol, counter_search
 from .enrolments import (
     enrolment_cancel,
@@ -9,7 +10,7 @@ from .enrolments import (
     enrolment_promote,
     enrolment_reprice,
 )
-from .periods import period_detail, period_list, period_reprice
+from .periods import period_capacity, period_detail, period_list, period_reprice
 from .quotients import (
     document_check,
     document_file,
@@ -19,6 +20,10 @@ from .quotients import (
 )
 
 __all__ = [
+    "campaign_detail",
+    "campaign_list",
+    "campaign_status",
+    "period_capacity",
     "counter_enrol",
     "counter_search",
     "document_check",

@@ -24,3 +24,8 @@ def render(request, template, title, context=None, *, icon="group", subtitle="")
 
 def commune_of(request):
     return CommuneSettings.for_request(request)
+
+
+def posted(request):
+    """The submitted data on a POST, None on a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None

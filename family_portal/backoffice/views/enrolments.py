@@ -24,7 +24,7 @@ from ..permissions import (
     CHANGE_ENROLMENT,
     require_perms,
 )
-from .common import commune_of, render
+from .common import commune_of, posted, render
 
 
 def _enrolment(pk):
@@ -62,6 +62,7 @@ def enrolment_reprice(request, pk):
                     reason=form.cleaned_data["reason"]
                     or f"Correction du barème : {version}.",
                     user=request.user,
+                    audit_each=True,
                 )
                 messages.success(
                     request,
@@ -117,10 +118,6 @@ def _enrolment_action(
     )
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 @never_cache
 @require_perms(CHANGE_ENROLMENT)
 def enrolment_override(request, pk):
@@ -135,7 +132,7 @@ def enrolment_override(request, pk):
     return _enrolment_action(
         request,
         item,
-        OverrideForm(_posted(request)),
+        OverrideForm(posted(request)),
         act,
         title="Corriger le tarif",
         submit="Enregistrer le tarif",
@@ -161,7 +158,7 @@ def enrolment_cancel(request, pk):
         request,
         item,
         ReasonForm(
-            _posted(request),
+            posted(request),
             label="Motif de l'annulation",
             help_text="Envoyé à la famille par courriel.",
         ),
@@ -191,7 +188,7 @@ def enrolment_promote(request, pk):
         request,
         item,
         ReasonForm(
-            _posted(request),
+            posted(request),
             label="Motif",
             help_text="Obligatoire si d'autres enfants attendent avant celui-ci.",
             required=False,

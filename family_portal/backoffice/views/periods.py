@@ -12,6 +12,7 @@ from activities.models import ActivityPeriod
 
 from .. import dashboard, places, pricing
 from ..forms import (
+    CapacityForm,
     RepriceForm,
 )
 from ..links import certificate_batch_url
@@ -20,7 +21,7 @@ from ..permissions import (
     VIEW_ENROLMENT,
     require_perms,
 )
-from .common import commune_of, render
+from .common import commune_of, posted, render
 
 
 @never_cache
@@ -66,6 +67,39 @@ def period_detail(request, pk):
             + f"?period__id__exact={period.pk}",
         },
         icon="date",
+    )
+
+
+@never_cache
+@require_perms(CHANGE_ENROLMENT)
+def period_capacity(request, pk):
+    """An agent changes the period's number of places, with a reason (audited)."""
+    period = get_object_or_404(ActivityPeriod.objects.select_related("activity"), pk=pk)
+    back_url = reverse("family_backoffice:period_detail", args=[period.pk])
+    form = CapacityForm(posted(request), initial={"capacity": period.capacity})
+    if request.method == "POST" and form.is_valid():
+        try:
+            before = places.change_capacity(
+                period,
+                form.cleaned_data["capacity"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except places.PlaceRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Nombre de places : {before} → {form.cleaned_data['capacity']}.",
+            )
+            return redirect(back_url)
+    return render(
+        request,
+        "period_capacity.html",
+        "Modifier le nombre de places",
+        {"form": form, "period": period, "back_url": back_url},
+        icon="date",
+        subtitle=f"{period.activity.title} — {period.label}",
     )
 
 

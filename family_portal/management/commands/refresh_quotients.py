@@ -8,6 +8,9 @@ never recomputed), and e-mail the family. Prices fixed by hand are left alone.
 
 Safe to interrupt (Ctrl-C) and rerun: each family's result is committed with its new QF,
 and a rerun skips the families done for that month, retrying only temporary failures.
+Families are looked up by several threads at once (--workers), at the client's rate.
+Agents start the same campaign from the back-office (Portail Famille › Campagne
+annuelle du QF).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,13 +18,11 @@ from wagtail.models import Site
 
 from family_portal.backoffice.progress import ProgressBar
 from family_portal.backoffice.refresh import run_campaign
-from family_portal.models import QfRefreshOutcome, QuotientRecord
+from family_portal.models import QfRefreshOutcome
 from home.models import CommuneSettings
 from qf_connector.errors import InvalidInput
 from qf_connector.identity import coerce_month
 from qf_connector.services import build_client
-
-LABELS = dict(QfRefreshOutcome.Status.choices)
 
 
 class Command(BaseCommand):
@@ -41,6 +42,11 @@ class Command(BaseCommand):
             "--rate",
             type=float,
             help="requêtes par seconde vers API Particulier (défaut : API_PARTICULIER_RATE)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="familles interrogées en même temps (défaut : QF_CAMPAIGN_WORKERS, 8)",
         )
 
     def handle(self, *args, **options):
@@ -66,7 +72,12 @@ class Command(BaseCommand):
         summary = None
         try:
             summary = run_campaign(
-                commune, month, client=client, limit=options["limit"], progress=progress
+                commune,
+                month,
+                client=client,
+                limit=options["limit"],
+                progress=progress,
+                workers=options["workers"],
             )
         except KeyboardInterrupt:
             if bar is not None:
@@ -85,25 +96,10 @@ class Command(BaseCommand):
 
     def _report(self, summary):
         self.stdout.write(f"Campagne du QF de {summary.month:%m/%Y}")
-        self.stdout.write(
-            f"  familles traitées : {summary.processed} (déjà faites avant : "
-            f"{summary.already_done})"
-        )
-        for status, label in LABELS.items():
-            self.stdout.write(f"  {label} : {summary.outcomes.get(status, 0)}")
-        self.stdout.write(f"  inscriptions recalculées : {summary.repriced}")
-        self.stdout.write(
-            f"  tarifs corrigés à la main, laissés tels quels : {summary.overridden_kept}"
-        )
-        self.stdout.write(f"  familles prévenues par courriel : {summary.notified}")
-        if summary.stale:
-            self.stdout.write(
-                f"  QF anciens, à vérifier (mois antérieur de plus de "
-                f"{QuotientRecord.STALE_AFTER_MONTHS} mois à la demande) : "
-                f"{len(summary.stale)}"
-            )
-            for family in summary.stale:
-                self.stdout.write(f"    - {family}")
+        for label, figure in summary.report_lines():
+            self.stdout.write(f"  {label} : {figure}")
+        for family in summary.stale:
+            self.stdout.write(f"    - {family}")
         if summary.stopped:
             raise CommandError(summary.stopped)
         if summary.outcomes.get(QfRefreshOutcome.Status.FAILED):
