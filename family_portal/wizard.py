@@ -24,6 +24,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
+from home.ids import id_or_404
 from home.models import CommuneSettings
 from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
@@ -102,7 +103,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         self.activity = get_object_or_404(
-            ActivityPage.objects.live().public(), pk=kwargs["activity_id"]
+            ActivityPage.objects.live().public(),
+            pk=id_or_404(kwargs["activity_id"]),
         )
         self.family = request.family
         # for_request: the layout's template reads the same object, not a second one.
