@@ -7,14 +7,12 @@ form field that carries an id is tried too."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from tests.family_portal.test_wizard import Wizard
-from tests.security.test_access_matrix import scene, targets  # noqa: F401 - fixture
+from tests.security.test_access_matrix import targets
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +112,10 @@ def test_id_form_fields_say_the_choice_is_not_valid(scene, agent, value):
         assert response.status_code == 200, response.status_code
         assert "Sélectionnez un choix valide" in response.content.decode()
     batches = reverse("certificates:batch_new")
-    for data in ({"activity": value}, {"activity": period.activity_id, "period": value}):
+    for data in (
+        {"activity": value},
+        {"activity": period.activity_id, "period": value},
+    ):
         response = staff.post(batches, data)
         assert response.status_code == 200, response.status_code
         assert "Sélectionnez un choix valide" in response.content.decode()
