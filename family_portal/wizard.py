@@ -275,9 +275,52 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             self._selection = (data.get("children") or [], data.get("period"))
         return self._selection
 
+    def post(self, request, *args, **kwargs):
+        # The step the page was showing: another tab, the back button or an old page
+        # may post a step the parent's later choices took out of the wizard (or no
+        # step at all); it is kept as typed, and the parent is taken to the step
+        # they are at.
+        posted = request.POST.get(f"{self.prefix}-current_step", "")
+        goto = request.POST.get("wizard_goto_step", "")
+        active = self.get_form_list()
+        if posted not in active or (goto and goto not in active):
+            return self._lost_step(posted)
+        # The posted step is the current one: a previous step pressed in an older tab
+        # keeps its own data, not another step's.
+        self.storage.current_step = posted
+        return super().post(request, *args, **kwargs)
+
+    def _lost_step(self, posted):
+        if self.request.method == "POST" and posted in self.form_list:
+            data = self.request.POST.copy()
+            self.storage.set_step_data(posted, dict(data.lists()))
+        # No step is being submitted: re-validating the stored steps below must not
+        # look the identity up again (get_form_kwargs reads the current step).
+        self.storage.current_step = None
+        step = self._resume_step()
+        self.storage.current_step = step
+        messages.warning(
+            self.request,
+            "Cette page n'était plus à jour (un autre onglet, ou un retour en arrière "
+            "après avoir changé de choix). Ce que vous aviez saisi est gardé ; "
+            f"reprenez à l'étape « {STEP_TITLES[step]} ».",
+        )
+        return redirect(self.get_step_url(step))
+
+    def _resume_step(self):
+        """The first step whose stored answers are missing or no longer valid."""
+        steps = list(self.get_form_list())
+        for step in steps:
+            if self.get_cleaned_data_for_step(step) is None:
+                return step
+        return steps[-1]
+
     def get(self, request, *args, **kwargs):
         # The price or the confirmation opened directly (a bookmark, a typed address,
         # an expired session) has no children and period to price: start again.
+        step = kwargs.get("step")
+        if step and step != self.done_step_name and step not in self.get_form_list():
+            return self._lost_step(step)
         if (
             kwargs.get("step") in {STEP_PRICE, STEP_CONFIRM}
             and self.selection()[1] is None
