@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.mail import send_mail
@@ -32,7 +33,7 @@ from qf_connector.services import lookup_by_identity
 
 from . import enrolment, quotients
 from .models import Enrolment, QfDocument
-from .uploads import name_for
+from .uploads import name_for, validate_qf_upload
 from .views import family_required
 from .wizard_forms import (
     ChildrenPeriodForm,
@@ -366,10 +367,40 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
 
     def render_goto_step(self, goto_step, **kwargs):
         # "Précédent" keeps what was typed on the current step.
+        # A file is checked as "Continuer" checks it (size, content), whatever the
+        # button: one refused is not stored, and the parent is told why.
         form = self.get_form(data=self.request.POST, files=self.request.FILES)
         self.storage.set_step_data(self.steps.current, self.get_form_step_data(form))
-        self.storage.set_step_files(self.steps.current, self.get_form_step_files(form))
+        files = {}
+        for name, upload in self.request.FILES.items():
+            try:
+                validate_qf_upload(upload)
+            except ValidationError as error:
+                messages.error(
+                    self.request,
+                    f"Le fichier « {upload.name[:80]} » n'a pas été gardé : "
+                    + " ".join(error.messages),
+                )
+            else:
+                files[name] = upload
+        self.storage.set_step_files(
+            self.steps.current, self._replacing_stored_files(files)
+        )
         return super().render_goto_step(goto_step, **kwargs)
+
+    def process_step_files(self, form):
+        return self._replacing_stored_files(super().process_step_files(form))
+
+    def _replacing_stored_files(self, files):
+        """The files about to be stored for the current step: those they replace are
+        deleted now, so a wizard keeps one pending file at most (each resend left
+        an orphan in private storage)."""
+        if files:
+            stored = self.storage.data[self.storage.step_files_key]
+            for field in stored.get(self.steps.current, {}).values():
+                self.file_storage.delete(field["tmp_name"])
+            stored.pop(self.steps.current, None)
+        return files
 
     def done(self, form_list, **kwargs):
         children, period = self.selection()
