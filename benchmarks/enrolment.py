@@ -127,9 +127,14 @@ class Parent:
     """One browser: cookies by hand (the production cookies are Secure, and this
     loopback is plain HTTP), the CSRF token from each form."""
 
-    def __init__(self, base_url, scene, parent, think=0.0):
+    def __init__(self, base_url, scene, parent, think=0.0, keep_alive=True):
         self.think = think
-        self.http = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+        options = (
+            {} if keep_alive else {"limits": httpx.Limits(max_keepalive_connections=0)}
+        )
+        self.http = httpx.Client(
+            base_url=base_url, timeout=60, follow_redirects=False, **options
+        )
         self.cookies = {"sessionid": parent["session"]}
         self.scene = scene
         self.parent = parent
@@ -147,24 +152,35 @@ class Parent:
         self.http.cookies.clear()
         return response
 
-    def step(self, step, fields):
-        url = f"/espace-famille/inscription/{self.scene['activity']}/{step}/"
-        page = self.request(f"{step} GET", "GET", url)
+    def step_url(self, step):
+        return f"/espace-famille/inscription/{self.scene['activity']}/{step}/"
+
+    def open_step(self, step):
+        page = self.request(f"{step} GET", "GET", self.step_url(step))
         if page.status_code != 200:
             raise RuntimeError(f"{step}: GET answered {page.status_code}")
-        time.sleep(self.think)  # reading the page, filling the form
+        return page
+
+    def post_step(self, step, fields, page):
+        """Posts ``fields`` with the CSRF token of ``page`` (the step's form)."""
         token = CSRF_FIELD.search(page.text)
         data = {
             "csrfmiddlewaretoken": token.group(1) if token else "",
             f"{self.prefix}-current_step": step,
             **{f"{step}-{name}": value for name, value in fields.items()},
         }
-        response = self.request(f"{step} POST", "POST", url, data)
+        return self.request(f"{step} POST", "POST", self.step_url(step), data)
+
+    def step(self, step, fields):
+        page = self.open_step(step)
+        time.sleep(self.think)  # reading the page, filling the form
+        response = self.post_step(step, fields, page)
         if response.status_code != 302:
             raise RuntimeError(f"{step}: POST answered {response.status_code}")
         return response
 
-    def enrol(self) -> int:
+    def up_to_lookup(self) -> None:
+        """From the activity's "S'inscrire" to the consent and lookup step."""
         start = self.request(
             "start", "GET", f"/espace-famille/inscription/{self.scene['activity']}/"
         )
@@ -175,15 +191,19 @@ class Parent:
             {"children": self.parent["children"], "period": self.scene["period"]},
         )
         self.step("quotient", {"source": "api"})
-        self.step(
-            "caf-msa",
-            {
-                "guardian": self.parent["guardian"],
-                **self.scene["identity"],
-                "birth_country_code": "",
-                "consent": "on",
-            },
-        )
+
+    def identity_fields(self) -> dict:
+        """The consent and lookup step's form: posting it asks API Particulier."""
+        return {
+            "guardian": self.parent["guardian"],
+            **self.scene["identity"],
+            "birth_country_code": "",
+            "consent": "on",
+        }
+
+    def enrol(self) -> int:
+        self.up_to_lookup()
+        self.step("caf-msa", self.identity_fields())
         self.step("tarif", {})
         done = self.step("confirmation", {"accept": "on"})
         result = self.request("termine", "GET", done.headers["location"])

@@ -352,11 +352,11 @@ def build_request(path: str, headers: dict | None = None) -> bytes:
 
 
 async def _load(
-    name, port, path, concurrency, requests, seconds, headers, warmup, timeout
+    name, port, paths, concurrency, requests, seconds, headers, warmup, timeout
 ) -> LoadResult:
-    raw = build_request(path, headers)
-    for _ in range(warmup):
-        await _one_request(port, raw, timeout)
+    raws = [build_request(path, headers) for path in paths]
+    for number in range(warmup):
+        await _one_request(port, raws[number % len(raws)], timeout)
     latencies: list[float] = []
     statuses: Counter = Counter()
     counters = {"issued": 0, "errors": 0, "bytes": 0}
@@ -365,6 +365,7 @@ async def _load(
 
     async def client() -> None:
         while counters["issued"] < requests and time.perf_counter() < deadline:
+            raw = raws[counters["issued"] % len(raws)]
             counters["issued"] += 1
             try:
                 status, elapsed, size = await _one_request(port, raw, timeout)
@@ -390,7 +391,7 @@ async def _load(
 def load(
     name: str,
     port: int,
-    path: str,
+    path: str | list[str],
     *,
     concurrency: int = 8,
     requests: int = 3000,
@@ -399,12 +400,13 @@ def load(
     warmup: int = 20,
     timeout: float = 30.0,
 ) -> LoadResult:
-    """GET ``path`` from ``concurrency`` clients, one connection per request (gunicorn's
-    sync workers close each connection), until ``requests`` are done or ``seconds``
-    have passed, whichever comes first."""
+    """GET ``path`` (or each of a list of paths in turn) from ``concurrency`` clients,
+    one connection per request (gunicorn's sync workers close each connection), until
+    ``requests`` are done or ``seconds`` have passed, whichever comes first."""
+    paths = [path] if isinstance(path, str) else list(path)
     return asyncio.run(
         _load(
-            name, port, path, concurrency, requests, seconds, headers, warmup, timeout
+            name, port, paths, concurrency, requests, seconds, headers, warmup, timeout
         )
     )
 

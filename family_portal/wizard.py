@@ -170,6 +170,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 user=self.request.user,
                 family_id=self.family.pk,
                 origin=quotients.WIZARD_ORIGIN,
+                in_request=True,
             )
         except QuotientError as error:
             return None, error

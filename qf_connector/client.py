@@ -7,6 +7,7 @@ per process from the settings and persists the :class:`CallRecord` of every look
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import logging
 import random
@@ -46,6 +47,7 @@ from .identity import (
 from .privacy import install_log_redaction
 from .resilience import (
     CircuitBreaker,
+    InFlightLimit,
     Throttle,
     backoff_delay,
     parse_rate_limit_reset,
@@ -223,8 +225,13 @@ class QuotientClient:
         *,
         on_call: CallHook | None = None,
         total_timeout: float | None = None,
+        slots: InFlightLimit | None = None,
     ) -> QuotientResult:
-        """QF of the allocataire with this civil status (checked locally first)."""
+        """QF of the allocataire with this civil status (checked locally first).
+
+        With ``slots``, the lookup takes one of them for its whole length, or fails at
+        once (UNAVAILABLE, reason "busy", no HTTP request) when none is free.
+        """
         identity.check(self._today())
         qf_month = coerce_month(month, self._today)
         params = identity.query_params() + month_params(qf_month)
@@ -236,6 +243,7 @@ class QuotientClient:
             on_call=on_call,
             total_timeout=total_timeout,
             france_connect=False,
+            slots=slots,
         )
 
     def lookup_by_france_connect(
@@ -246,8 +254,10 @@ class QuotientClient:
         *,
         on_call: CallHook | None = None,
         total_timeout: float | None = None,
+        slots: InFlightLimit | None = None,
     ) -> QuotientResult:
-        """QF of the parent signed in with FranceConnect (their access token is the bearer)."""
+        """QF of the parent signed in with FranceConnect (their access token is the bearer);
+        ``slots`` as for :meth:`lookup_by_identity`."""
         qf_month = coerce_month(month, self._today)
         if not access_token or not str(access_token).strip():
             raise QuotientError(
@@ -264,6 +274,7 @@ class QuotientClient:
             on_call=on_call,
             total_timeout=total_timeout,
             france_connect=True,
+            slots=slots,
         )
 
     # The lookup loop
@@ -278,6 +289,7 @@ class QuotientClient:
         on_call: CallHook | None,
         total_timeout: float | None,
         france_connect: bool,
+        slots: InFlightLimit | None = None,
     ) -> QuotientResult:
         started_at = self._now()
         start = self._clock()
@@ -286,9 +298,17 @@ class QuotientClient:
         error: QuotientError | None = None
         result: QuotientResult | None = None
         try:
-            result = self._run(
-                path, params, bearer, fresh, deadline, trace, france_connect, started_at
-            )
+            with _slot(slots):
+                result = self._run(
+                    path,
+                    params,
+                    bearer,
+                    fresh,
+                    deadline,
+                    trace,
+                    france_connect,
+                    started_at,
+                )
         except QuotientError as raised:
             error = raised
         except Exception as unexpected:  # noqa: BLE001 - a lookup never leaks a traceback
@@ -688,6 +708,25 @@ class QuotientClient:
                     "API Particulier call record hook failed: %s",
                     type(failure).__name__,
                 )
+
+
+@contextlib.contextmanager
+def _slot(slots: InFlightLimit | None):
+    """Holds one of ``slots`` (if any) while the lookup runs, whatever its outcome."""
+    if slots is None:
+        yield
+        return
+    if not slots.try_acquire():
+        logger.warning(
+            "API Particulier: %d lookups already in flight in this process, "
+            "this one is refused without a request",
+            slots.limit,
+        )
+        raise QuotientError(ErrorKind.UNAVAILABLE, reason="busy")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _json_body(response: httpx.Response) -> tuple[Any, bool]:

@@ -1,4 +1,5 @@
-"""Process-wide throttle, circuit breaker and retry timing for the API Particulier client.
+"""Process-wide throttle, circuit breaker, cap on lookups in flight and retry timing for
+the API Particulier client.
 
 Everything takes an injectable monotonic ``clock`` and ``sleep`` so that tests can run
 on a fake clock; all shared state is guarded by a lock (one client serves every thread).
@@ -77,6 +78,42 @@ class Throttle:
             return
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+class InFlightLimit:
+    """At most ``limit`` holders at a time; a caller beyond it is refused at once.
+
+    ``limit`` may be a callable, read at each ``try_acquire`` (a setting). Every
+    successful ``try_acquire`` must be paired with one ``release``.
+    """
+
+    def __init__(self, limit: int | Callable[[], int]) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._holders = 0
+
+    @property
+    def limit(self) -> int:
+        return int(self._limit() if callable(self._limit) else self._limit)
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._holders
+
+    def try_acquire(self) -> bool:
+        """Take a place if one is free; never waits."""
+        with self._lock:
+            if self._holders >= self.limit:
+                return False
+            self._holders += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._holders <= 0:
+                raise RuntimeError("released more often than acquired")
+            self._holders -= 1
 
 
 class BreakerState(StrEnum):

@@ -126,7 +126,8 @@ class CallRecord:
     attempts: int
     cached: bool
     # Machine reason for failures without an API code: "timeout", "network",
-    # "malformed_body", "circuit_open", "deadline", "throttle", "not_computable"...
+    # "malformed_body", "circuit_open", "deadline", "throttle", "not_computable", "busy"
+    # (refused at once: too many lookups in flight in the process)...
     detail: str | None = None
 
 

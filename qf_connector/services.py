@@ -1,5 +1,6 @@
 """The Django side of the QF client: one shared client per process, built from settings,
-and every lookup written to the call log."""
+every lookup written to the call log, and a cap on the lookups that web requests wait
+for."""
 
 from __future__ import annotations
 
@@ -11,12 +12,21 @@ from django.conf import settings
 from .client import CallRecord, QuotientClient
 from .identity import Identity, QfMonth
 from .models import ApiCallLog
+from .resilience import InFlightLimit
 from .results import QuotientResult
 
 logger = logging.getLogger("qf_connector")
 
 _client: QuotientClient | None = None
 _client_lock = threading.Lock()
+
+# Lookups a web request waits for, in this process: at most QF_LOOKUPS_IN_FLIGHT at once,
+# fewer than gunicorn's threads per worker, so that an API that hangs (up to the
+# client's 20 s per lookup) holds some threads and never the whole worker: the others
+# keep serving pages. A lookup beyond the cap fails at once as "unavailable", and the
+# wizard offers its usual way on (a document, the provisional tariff). Batch lookups
+# (commands, the yearly campaign, background tasks) are not counted here.
+request_lookups = InFlightLimit(lambda: settings.QF_LOOKUPS_IN_FLIGHT)
 
 
 def commune_siret() -> str:
@@ -92,13 +102,21 @@ def lookup_by_identity(
     family_id: int | None = None,
     origin: str = "",
     client: QuotientClient | None = None,
+    in_request: bool = False,
 ) -> QuotientResult:
     """Look up a QF by civil status; the call is logged with who asked and the family.
 
-    Raises :class:`qf_connector.errors.QuotientError` (``InvalidInput`` before any call).
+    ``in_request``: a web request waits for the answer, so the lookup takes one of the
+    process's ``request_lookups`` places, or fails at once (UNAVAILABLE, reason
+    "busy") when they are all taken. Raises :class:`qf_connector.errors.QuotientError`
+    (``InvalidInput`` before any call).
     """
     return (client or get_client()).lookup_by_identity(
-        identity, month, fresh, on_call=_log_hook(user, family_id, origin)
+        identity,
+        month,
+        fresh,
+        on_call=_log_hook(user, family_id, origin),
+        slots=request_lookups if in_request else None,
     )
 
 
@@ -111,8 +129,14 @@ def lookup_by_france_connect(
     family_id: int | None = None,
     origin: str = "",
     client: QuotientClient | None = None,
+    in_request: bool = False,
 ) -> QuotientResult:
-    """Look up the QF of the parent signed in with FranceConnect; the call is logged."""
+    """Look up the QF of the parent signed in with FranceConnect; the call is logged;
+    ``in_request`` as for :func:`lookup_by_identity`."""
     return (client or get_client()).lookup_by_france_connect(
-        access_token, month, fresh, on_call=_log_hook(user, family_id, origin)
+        access_token,
+        month,
+        fresh,
+        on_call=_log_hook(user, family_id, origin),
+        slots=request_lookups if in_request else None,
     )

@@ -10,12 +10,20 @@ at full speed, and the workers share those pages of memory until they write to t
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Synchronous workers: the site's requests are short and CPU-bound (templates, pricing,
-# PDFs); two to four per core behind a buffering reverse proxy (nginx), which also
-# absorbs slow clients.
+# Processes: the site's requests are mostly short and CPU-bound (templates, pricing),
+# two to four per core behind a buffering reverse proxy (nginx), which also absorbs
+# slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# Threads in each: a request that waits on API Particulier (up to 20 s when it hangs)
+# holds one thread, not the process. Lookups in flight are capped below the threads
+# (QF_LOOKUPS_IN_FLIGHT, half of them by default), so the others always serve pages;
+# benchmarks/slow_api.py measures it. Django, the caches and the QF client are
+# thread-safe; the database holds one connection per thread.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 preload_app = True
+# With threads, a worker is restarted when its accept loop stops answering the master,
+# not when one request is slow (a lookup ends at its own 20 s deadline).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # Restarting workers hides leaks; off unless asked for (GUNICORN_MAX_REQUESTS=5000).
@@ -35,8 +43,17 @@ def on_starting(server):
     import weasyprint  # noqa: F401
 
     if server.cfg.preload_app:
+        from django.conf import settings
         from django.db import connections
         from django.urls import get_resolver
+
+        if settings.QF_LOOKUPS_IN_FLIGHT >= server.cfg.threads:
+            server.log.warning(
+                "QF_LOOKUPS_IN_FLIGHT (%d) is not below the threads per worker (%d): "
+                "a hanging API Particulier can hold every thread",
+                settings.QF_LOOKUPS_IN_FLIGHT,
+                server.cfg.threads,
+            )
 
         # Import every view (the wizard, the certificates, the admin) now.
         get_resolver().url_patterns  # noqa: B018

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "activities",
     "qf_connector",
     "family_portal",
+    "family_portal.bookings",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -291,6 +292,13 @@ API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
 API_PARTICULIER_RATE = env_number("API_PARTICULIER_RATE", 10.0)
+# Lookups that web requests (the wizard, an agent's refresh) may wait for at once in one
+# process; beyond it a parent is offered the wizard's fallback at once. Keep it below
+# gunicorn's threads per worker (GUNICORN_THREADS, 8): half of them by default, so that
+# a hanging API never holds every thread (qf_connector/services.py).
+QF_LOOKUPS_IN_FLIGHT = env_number("QF_LOOKUPS_IN_FLIGHT", 4, int)
+if QF_LOOKUPS_IN_FLIGHT < 1:
+    raise ImproperlyConfigured("QF_LOOKUPS_IN_FLIGHT must be at least 1.")
 # Lookups answered by CAF or MSA that one parent account may ask for from the wizard in
 # 24 hours: enough to correct a typo, too few to use the portal as an oracle on other
 # people's files. An unavailable API does not count.

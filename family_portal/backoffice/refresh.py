@@ -70,6 +70,7 @@ def refresh_family(family: Family, commune, *, user, client=None):
         family_id=family.pk,
         origin=AGENT_ORIGIN,
         client=client,
+        in_request=True,
     )
     with transaction.atomic():
         record = enrolments.record_api_quotient(family, result, user=user)
