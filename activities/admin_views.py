@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from home.ids import id_or_404
+
 from .models import Bareme, BaremeVersion
 from .pricing import InvalidBareme
 from .services import import_document
@@ -81,8 +83,8 @@ def export_view(request, viewset, pk):
     versions = BaremeVersion.objects.filter(bareme=bareme).order_by("-number")
     number = request.GET.get("version")
     version = (
-        versions.filter(number=number).first()
-        if number and number.isdigit()
+        versions.filter(number=id_or_404(number)).first()
+        if number
         else versions.first()
     )
     if version is None:

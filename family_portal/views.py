@@ -3,10 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+
+from home.ids import parse_uuid
 
 from .forms import ChildForm, FamilyForm, GuardianForm
 from .models import Family
@@ -161,7 +164,9 @@ def child_edit(request, pk=None):
 @family_required
 def enrolment_result(request):
     """After the wizard: each child's status, waiting-list position and price."""
-    references = request.GET.getlist("i")
+    references = [parse_uuid(value) for value in request.GET.getlist("i")]
+    if None in references:
+        raise Http404("Référence d'inscription invalide.")
     enrolments = (
         request.family.enrolments.filter(reference__in=references)
         .select_related("child", "period", "period__activity")

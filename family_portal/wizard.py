@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.mail import send_mail
@@ -24,6 +25,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
+from home.ids import id_or_404
 from home.models import CommuneSettings
 from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
@@ -31,7 +33,7 @@ from qf_connector.services import lookup_by_identity
 
 from . import enrolment, quotients
 from .models import Enrolment, QfDocument
-from .uploads import name_for
+from .uploads import name_for, validate_qf_upload
 from .views import family_required
 from .wizard_forms import (
     ChildrenPeriodForm,
@@ -102,7 +104,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         self.activity = get_object_or_404(
-            ActivityPage.objects.live().public(), pk=kwargs["activity_id"]
+            ActivityPage.objects.live().public(),
+            pk=id_or_404(kwargs["activity_id"]),
         )
         self.family = request.family
         # for_request: the layout's template reads the same object, not a second one.
@@ -277,9 +280,52 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             self._selection = (data.get("children") or [], data.get("period"))
         return self._selection
 
+    def post(self, request, *args, **kwargs):
+        # The step the page was showing: another tab, the back button or an old page
+        # may post a step the parent's later choices took out of the wizard (or no
+        # step at all); it is kept as typed, and the parent is taken to the step
+        # they are at.
+        posted = request.POST.get(f"{self.prefix}-current_step", "")
+        goto = request.POST.get("wizard_goto_step", "")
+        active = self.get_form_list()
+        if posted not in active or (goto and goto not in active):
+            return self._lost_step(posted)
+        # The posted step is the current one: a previous step pressed in an older tab
+        # keeps its own data, not another step's.
+        self.storage.current_step = posted
+        return super().post(request, *args, **kwargs)
+
+    def _lost_step(self, posted):
+        if self.request.method == "POST" and posted in self.form_list:
+            data = self.request.POST.copy()
+            self.storage.set_step_data(posted, dict(data.lists()))
+        # No step is being submitted: re-validating the stored steps below must not
+        # look the identity up again (get_form_kwargs reads the current step).
+        self.storage.current_step = None
+        step = self._resume_step()
+        self.storage.current_step = step
+        messages.warning(
+            self.request,
+            "Cette page n'était plus à jour (un autre onglet, ou un retour en arrière "
+            "après avoir changé de choix). Ce que vous aviez saisi est gardé ; "
+            f"reprenez à l'étape « {STEP_TITLES[step]} ».",
+        )
+        return redirect(self.get_step_url(step))
+
+    def _resume_step(self):
+        """The first step whose stored answers are missing or no longer valid."""
+        steps = list(self.get_form_list())
+        for step in steps:
+            if self.get_cleaned_data_for_step(step) is None:
+                return step
+        return steps[-1]
+
     def get(self, request, *args, **kwargs):
         # The price or the confirmation opened directly (a bookmark, a typed address,
         # an expired session) has no children and period to price: start again.
+        step = kwargs.get("step")
+        if step and step != self.done_step_name and step not in self.get_form_list():
+            return self._lost_step(step)
         if (
             kwargs.get("step") in {STEP_PRICE, STEP_CONFIRM}
             and self.selection()[1] is None
@@ -328,10 +374,40 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
 
     def render_goto_step(self, goto_step, **kwargs):
         # "Précédent" keeps what was typed on the current step.
+        # A file is checked as "Continuer" checks it (size, content), whatever the
+        # button: one refused is not stored, and the parent is told why.
         form = self.get_form(data=self.request.POST, files=self.request.FILES)
         self.storage.set_step_data(self.steps.current, self.get_form_step_data(form))
-        self.storage.set_step_files(self.steps.current, self.get_form_step_files(form))
+        files = {}
+        for name, upload in self.request.FILES.items():
+            try:
+                validate_qf_upload(upload)
+            except ValidationError as error:
+                messages.error(
+                    self.request,
+                    f"Le fichier « {upload.name[:80]} » n'a pas été gardé : "
+                    + " ".join(error.messages),
+                )
+            else:
+                files[name] = upload
+        self.storage.set_step_files(
+            self.steps.current, self._replacing_stored_files(files)
+        )
         return super().render_goto_step(goto_step, **kwargs)
+
+    def process_step_files(self, form):
+        return self._replacing_stored_files(super().process_step_files(form))
+
+    def _replacing_stored_files(self, files):
+        """The files about to be stored for the current step: those they replace are
+        deleted now, so a wizard keeps one pending file at most (each resend left
+        an orphan in private storage)."""
+        if files:
+            stored = self.storage.data[self.storage.step_files_key]
+            for field in stored.get(self.steps.current, {}).values():
+                self.file_storage.delete(field["tmp_name"])
+            stored.pop(self.steps.current, None)
+        return files
 
     def done(self, form_list, **kwargs):
         children, period = self.selection()

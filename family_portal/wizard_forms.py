@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from home.forms import PortalForm
 from home.forms_fields import CommuneField, CountryField
+from home.ids import IdChoiceField, IdMultipleChoiceField
 
 from . import enrolment
 from .models import QfDocument
@@ -25,13 +26,13 @@ class SubmitButtonValue(forms.HiddenInput):
 class ChildrenPeriodForm(PortalForm):
     """Step 1: which children, which period (with the places left)."""
 
-    children = forms.ModelMultipleChoiceField(
+    children = IdMultipleChoiceField(
         label="Enfants à inscrire",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins un enfant."},
     )
-    period = forms.ModelChoiceField(
+    period = IdChoiceField(
         label="Période",
         queryset=None,
         widget=forms.RadioSelect,

@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.admin import SimpleListFilter
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.views import CreateView, HistoryView, IndexView, InspectView
 
 from activities.models import ActivityPage, ActivityPeriod
+from home.ids import id_or_404, integer_lookup_values_ok, parse_id
 
 from ..models import Child, Enrolment, QfDocument
 from .links import certificate_batch_url, certificate_url
@@ -36,7 +39,21 @@ def _csv_text(value):
 
 
 class ExportIndexView(IndexView):
-    """Exports in Europe/Paris time; text cells never start a formula."""
+    """Exports in Europe/Paris time; text cells never start a formula. An id in the
+    query string that no column can hold is a 404, never a query."""
+
+    def get_filters(self, request):
+        specs, has_filters, remaining, distinct = super().get_filters(request)
+        for lookup, value in remaining.items():
+            if not integer_lookup_values_ok(self.model, lookup, value):
+                raise Http404("Filtre invalide.")
+        return specs, has_filters, remaining, distinct
+
+    def get_queryset(self, request=None):
+        try:
+            return super().get_queryset(request)
+        except IncorrectLookupParameters as error:
+            raise Http404("Filtre invalide.") from error
 
     custom_value_preprocess = {
         **IndexView.custom_value_preprocess,
@@ -51,7 +68,14 @@ class ExportIndexView(IndexView):
 # -- list filters ----------------------------------------------------------------------------
 
 
-class ActivityFilter(SimpleListFilter):
+class IdFilter(SimpleListFilter):
+    """A list filter whose value is a database id: a bad one is a 404, never a query."""
+
+    def id_value(self):
+        return id_or_404(self.value()) if self.value() else None
+
+
+class ActivityFilter(IdFilter):
     title = "activité"
     parameter_name = "activite"
 
@@ -63,11 +87,11 @@ class ActivityFilter(SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(period__activity_id=self.value())
+            return queryset.filter(period__activity_id=self.id_value())
         return queryset
 
 
-class PeriodFilter(SimpleListFilter):
+class PeriodFilter(IdFilter):
     """Periods named with their activity: "Année scolaire 2025-2026" is not enough."""
 
     title = "période"
@@ -79,7 +103,7 @@ class PeriodFilter(SimpleListFilter):
         )
         activity = request.GET.get(ActivityFilter.parameter_name)
         if activity:
-            periods = periods.filter(activity_id=activity)
+            periods = periods.filter(activity_id=id_or_404(activity))
         return [
             (str(period.pk), f"{period.activity.title} — {period.label}")
             for period in periods
@@ -87,7 +111,7 @@ class PeriodFilter(SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(period_id=self.value())
+            return queryset.filter(period_id=self.id_value())
         return queryset
 
 
@@ -326,9 +350,9 @@ class FamilyMemberCreateView(CreateView):
 
     def get_initial(self):
         initial = super().get_initial()
-        family = self.request.GET.get("family", "")
-        if family.isdigit():
-            initial["family"] = int(family)
+        family = parse_id(self.request.GET.get("family"))
+        if family is not None:
+            initial["family"] = family
         return initial
 
     def get_success_url(self):

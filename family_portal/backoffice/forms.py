@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities.fields import normalize_number, split_words
 from activities.models import BaremeBracket, BaremeColumn
+from home.ids import IdChoiceField, IdMultipleChoiceField
 
 from ..enrolment import ineligibility_reason
 from ..models import QfDocument, QuotientRecord, TaxNoticeRule
@@ -314,10 +315,10 @@ class RepriceForm(ReasonForm):
 class CounterForm(forms.Form):
     """An agent at the desk: which children, which period, which QF."""
 
-    children = forms.ModelMultipleChoiceField(
+    children = IdMultipleChoiceField(
         label="Enfants", queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    period = forms.ModelChoiceField(label="Activité et période", queryset=None)
+    period = IdChoiceField(label="Activité et période", queryset=None)
     qf_source = forms.ChoiceField(label="Quotient familial", widget=forms.RadioSelect)
 
     def __init__(self, *args, family, periods, **kwargs):

@@ -3,17 +3,18 @@
 from django import forms
 
 from activities.models import ActivityPage, ActivityPeriod
+from home.ids import IdChoiceField
 
 from .services import matching_schools
 
 
 class BatchForm(forms.Form):
-    activity = forms.ModelChoiceField(
+    activity = IdChoiceField(
         label="Activité",
         queryset=ActivityPage.objects.order_by("title"),
         empty_label="Choisissez une activité",
     )
-    period = forms.ModelChoiceField(
+    period = IdChoiceField(
         label="Période",
         queryset=ActivityPeriod.objects.select_related("activity").order_by(
             "activity__title", "start", "pk"

@@ -526,3 +526,58 @@ def test_the_confirmation_links_to_the_rules_it_asks_to_accept(
         "règlement des activités"
         in soup.find("label", attrs={"for": checkbox["id"]}).get_text()
     )
+
+
+def test_a_step_no_longer_in_the_wizard_takes_the_parent_to_the_right_step(
+    client, canteen, giraud_family, api_particulier
+):
+    """Two tabs: the first shows the CAF/MSA step, the second changes the QF source
+    to a document; the first tab's identity is then posted."""
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    wizard.post("quotient", {"source": "api"})
+    wizard.post("quotient", {"source": "document"})  # the second tab
+    data = identity_data(giraud_family) | {"birth_name": "Giraud-Tapé"}
+    response = wizard.post("caf-msa", data)
+    assert response.status_code == 302
+    assert response["Location"] == wizard.url("justificatif")
+    page = client.get(response["Location"])
+    assert "plus à jour" in page.content.decode()
+    assert not ApiCallLog.objects.exists()  # nothing looked up for a dropped step
+    # What was typed is kept: back to the API, the identity step shows it.
+    wizard.post("quotient", {"source": "api"})
+    assert 'value="Giraud-Tapé"' in client.get(wizard.url("caf-msa")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"wizard_inscription_current_step": "nimporte"},
+        {"wizard_goto_step": "nimporte"},
+        {"wizard_goto_step": "caf-msa"},
+    ],
+    ids=["unknown-step", "unknown-previous-step", "inactive-previous-step"],
+)
+def test_a_wrong_step_name_is_no_error(client, canteen, giraud_family, extra):
+    client.force_login(giraud_family.users.get())
+    wizard = Wizard(client, canteen)
+    wizard.start()
+    choose_children(wizard, giraud_family, canteen.periods.get())
+    payload = {f"{wizard.prefix}-current_step": "quotient", "quotient-source": "none"}
+    if "wizard_inscription_current_step" in extra:
+        payload[f"{wizard.prefix}-current_step"] = extra[
+            "wizard_inscription_current_step"
+        ]
+    else:
+        payload.update(extra)
+    response = client.post(wizard.url("quotient"), payload)
+    # The choice posted with a known step is kept: the parent goes on to the price.
+    expected = wizard.url("quotient" if "wizard_goto_step" not in extra else "tarif")
+    assert response.status_code == 302
+    assert response["Location"] == expected
+    # An old address of a step no longer in the wizard: the same.
+    response = client.get(wizard.url("justificatif"))
+    assert response.status_code == 302
+    assert response["Location"] == expected

@@ -12,3 +12,4 @@ from tests.family_portal.conftest import (  # noqa: F401 - fixtures
     fake_api,
     giraud_family,
 )
+from tests.security.test_access_matrix import scene  # noqa: E402, F401 - fixture

@@ -7,6 +7,7 @@ import io
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -171,3 +172,50 @@ def test_an_empty_file_is_refused_in_french(document_step):
     assert response.status_code == 200
     assert "vide" in html
     assert not QfDocument.objects.exists()
+
+
+def stored_wizard_files():
+    from family_portal.wizard import EnrolmentWizard
+
+    location = Path(EnrolmentWizard.file_storage.location)
+    return sorted(path for path in location.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("gros.pdf", PDF + b"0" * (MAX_UPLOAD_SIZE + 1), "la limite est de 5 Mo"),
+        ("dessin.svg", SVG, REFUSED),
+    ],
+    ids=["over-5-mb", "svg"],
+)
+def test_the_previous_step_button_checks_the_file_too(
+    wizard, client, name, content, message
+):
+    before = stored_wizard_files()
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = wizard.post(
+        "justificatif",
+        {"kind": "caf", "file": upload},
+        wizard_goto_step="quotient",
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "n&#x27;a pas été gardé" in html or "n'a pas été gardé" in html
+    assert message in html
+    assert stored_wizard_files() == before
+    assert not QfDocument.objects.exists()
+
+
+def test_each_resend_replaces_the_stored_file(wizard):
+    before = stored_wizard_files()
+    for name in ("un.pdf", "deux.pdf", "trois.pdf"):
+        upload = SimpleUploadedFile(name, PDF, content_type="application/pdf")
+        wizard.post("justificatif", {"kind": "caf", "file": upload})
+        upload = SimpleUploadedFile(name, PDF, content_type="application/pdf")
+        wizard.post(
+            "justificatif", {"kind": "caf", "file": upload}, wizard_goto_step="quotient"
+        )
+    assert len(set(stored_wizard_files()) - set(before)) <= 1
+    assert QfDocument.objects.count() == 1
