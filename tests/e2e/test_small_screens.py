@@ -61,7 +61,7 @@ def enrolled_everywhere(demo_commune):
     children = list(family.children.all())
     for slug in ("conservatoire", "accueil-de-loisirs"):
         activity = ActivityPage.objects.get(slug=slug)
-        period = enrolments.open_periods(activity, today).first()
+        period = enrolments.enrolment_windows(activity, today)[0].first()
         enrolments.confirm(
             family,
             commune,
@@ -130,7 +130,9 @@ def test_on_a_desktop_both_stay_tables_with_their_headers(
         "table", name="Périodes de l'activité, places et dates d'inscription"
     )
     assert table_display(table) == "table"
-    assert table.get_by_role("columnheader").count() == 4
+    assert (
+        table.get_by_role("columnheader").count() == 5
+    )  # période, dates, places, inscriptions, tarif
 
 
 @pytest.mark.parametrize(
