@@ -63,9 +63,10 @@ check: install-dev
 # test-results/), then again on a throwaway PostgreSQL 15 cluster without the browser tests
 # and with those marked `postgres` (skipped on SQLite). pytest exits 5 when a selection
 # holds no test.
+# Both passes use the machine's two cores (pytest-xdist: one database per worker).
 test: system-test install-dev node-modules check
-	$(PY) -m pytest
-	.ci/with-postgres $(PY) -m pytest -m "not browser" --output test-results/postgresql \
+	$(PY) -m pytest -n 2
+	.ci/with-postgres $(PY) -m pytest -n 2 -m "not browser" --output test-results/postgresql \
 	  || [ $$? -eq 5 ]
 
 # Only the PostgreSQL tests, on a throwaway cluster.
