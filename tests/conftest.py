@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from home.models import HomePage
 
@@ -31,7 +31,13 @@ def empty_cache():
 
 @pytest.fixture
 def root_page(db):
-    return Page.get_first_root_node()
+    """Wagtail's root page. A transactional test empties every table when it ends, the
+    root made by Wagtail's migrations with them: the root is made again when missing."""
+    root = Page.get_first_root_node()
+    if root is None:
+        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        root = Page.add_root(title="Root", slug="root")
+    return root
 
 
 @pytest.fixture
