@@ -59,13 +59,17 @@ check: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-# The whole suite on SQLite, browser tests included (screenshots of failures in
-# test-results/), then again on a throwaway PostgreSQL 15 cluster without the browser tests
+# The whole suite on SQLite, then its browser tests (screenshots of failures in
+# test-results/browser), then again on a throwaway PostgreSQL 15 cluster without the browser tests
 # and with those marked `postgres` (skipped on SQLite). pytest exits 5 when a selection
 # holds no test.
-# Both passes use the machine's two cores (pytest-xdist: one database per worker).
+# Every pass uses the machine's two cores (pytest-xdist: one database per worker). The
+# browser tests run in a pass of their own: Playwright's session keeps an asyncio loop
+# running in the worker's main thread, where Django then refuses the database to the
+# transactional tests that the worker runs next.
 test: system-test install-dev node-modules check
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not browser"
+	$(PY) -m pytest -n 2 -m browser --output test-results/browser
 	.ci/with-postgres $(PY) -m pytest -n 2 -m "not browser" --output test-results/postgresql \
 	  || [ $$? -eq 5 ]
 
