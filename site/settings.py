@@ -271,6 +271,9 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(
     env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
 )
+# Files sent in an enrolment wizard not yet confirmed are deleted once this old (seconds)
+# by the hourly `purge_wizard_uploads` job; a parent coming back later sends theirs again.
+WIZARD_UPLOAD_MAX_AGE = env_number("WIZARD_UPLOAD_MAX_AGE", 3 * 3600, int)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
