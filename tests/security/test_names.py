@@ -243,3 +243,18 @@ def test_the_identity_sent_to_api_particulier_is_nfc():
         birth_commune="45234",
     )
     assert identity.birth_name == "Lefèvre" and identity.first_names == ("Amélie",)
+
+
+def test_the_certificates_signatory(admin_client, home_page):
+    """The name printed under every certificate, typed by an editor."""
+    from wagtail.models import Site
+
+    from home.models import CommuneSettings
+    from tests.home.test_settings import _edit_url, _form
+
+    site = Site.objects.get(is_default_site=True)
+    response = admin_client.post(
+        _edit_url(site), _form(signatory_name="Claire\u202e Dubois")
+    )
+    assert_refused(response, "U+202E")
+    assert not CommuneSettings.objects.filter(signatory_name__contains="\u202e")
