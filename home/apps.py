@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class HomeConfig(AppConfig):
@@ -10,3 +11,9 @@ class HomeConfig(AppConfig):
         from .caching import connect_signals
 
         connect_signals()
+
+
+class WagtailUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's users app, whose forms check staff names (home/staff_accounts.py)."""
+
+    user_viewset = "home.staff_accounts.UserViewSet"

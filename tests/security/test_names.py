@@ -258,3 +258,38 @@ def test_the_certificates_signatory(admin_client, home_page):
     )
     assert_refused(response, "U+202E")
     assert not CommuneSettings.objects.filter(signatory_name__contains="\u202e")
+
+
+def test_staff_accounts(admin_client, home_page):
+    """Agents' and editors' names, printed in the audit trail."""
+    from django.contrib.auth import get_user_model
+
+    agent = UserFactory(username="agent-accueil", first_name="Marie", last_name="Roux")
+    data = {
+        "username": "agent-accueil",
+        "email": "accueil@example.org",
+        "first_name": "Marie",
+        "last_name": "Ro\u2067ux",
+        "is_active": "on",
+    }
+    url = reverse("wagtailusers_users:edit", args=[agent.pk])
+    assert_refused(admin_client.post(url, data), "U+2067")
+    assert get_user_model().objects.get(pk=agent.pk).last_name == "Roux"
+
+    response = admin_client.post(url, data | {"last_name": "Le\u00a0Roux"})
+    assert response.status_code == 302
+    assert get_user_model().objects.get(pk=agent.pk).last_name == "Le Roux"
+
+    response = admin_client.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "username": "agent-neuf",
+            "email": "neuf@example.org",
+            "first_name": "Pa\u200bul",
+            "last_name": "Neuf",
+            "password1": "un mot de passe très long 2027",
+            "password2": "un mot de passe très long 2027",
+        },
+    )
+    assert_refused(response, "U+200B")
+    assert not get_user_model().objects.filter(username="agent-neuf").exists()
