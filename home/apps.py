@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class HomeConfig(AppConfig):
@@ -11,9 +10,3 @@ class HomeConfig(AppConfig):
         from .caching import connect_signals
 
         connect_signals()
-
-
-class WagtailUsersConfig(WagtailUsersAppConfig):
-    """Wagtail's users app, whose forms check staff names (home/staff_accounts.py)."""
-
-    user_viewset = "home.staff_accounts.UserViewSet"

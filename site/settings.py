@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "home.apps.WagtailUsersConfig",  # wagtail.users, with the names' rule
+    "home.users_app.WagtailUsersConfig",  # wagtail.users, with the names' rule
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
