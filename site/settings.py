@@ -440,14 +440,39 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "filters": {
-        "drop_template_context": {"()": "portail_site.log_filters.DropTemplateContext"}
+        "drop_template_context": {"()": "portail_site.log_filters.DropTemplateContext"},
+        "private_request_paths": {"()": "portail_site.log_filters.PrivateRequestPaths"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings (agents' searches hold family names) and secret paths (the calendar
+    # feed's token, reset links) stay out of every log line: Django's request warnings
+    # (django.request reaches the console) and runserver's request lines (django.server,
+    # Django's own handler and format); gunicorn's access log follows the same rules
+    # (site/access_log.py).
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["private_request_paths"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["private_request_paths"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a second console in DEBUG, mail_admins) replaced: its
+        # records reach the root's filtered console, once.
+        "django": {"level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         # httpx logs each request's full URL at INFO: API Particulier's query string holds
@@ -456,6 +481,11 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
         # At DEBUG, Django's unresolved template variables come with the whole context.
         "django.template": {"filters": ["drop_template_context"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
 
