@@ -48,6 +48,7 @@ class SchoolLevel(models.TextChoices):
 class Family(models.Model):
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
+        through="FamilyAccount",
         related_name="families",
         verbose_name=_("comptes"),
         blank=True,
@@ -158,6 +159,27 @@ class Family(models.Model):
             .order_by("-month", "-created_at")
             .first()
         )
+
+
+class FamilyAccount(models.Model):
+    """An account's access to its family. A family may have several accounts (both
+    parents); an account has one family at most, which the database enforces: two
+    "créer ma famille" sent at once from one account make one family, not two."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        # The table Django made for the many-to-many field before it had this model.
+        db_table = "family_portal_family_users"
+        verbose_name = _("compte de la famille")
+        verbose_name_plural = _("comptes de la famille")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_family_per_account")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.family}"
 
 
 class Guardian(models.Model):
