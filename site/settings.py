@@ -341,6 +341,15 @@ if QF_LOOKUPS_IN_FLIGHT < 1:
 # 24 hours: enough to correct a typo, too few to use the portal as an oracle on other
 # people's files. An unavailable API does not count.
 QF_LOOKUPS_PER_ACCOUNT = env_number("QF_LOOKUPS_PER_ACCOUNT", 5, int)
+# The same limit per identity looked up (whichever accounts ask: a second account gets
+# no more answers for a stranger than the first) and per client address (many accounts
+# from one address). Past any of them the wizard asks nothing, the refusal is recorded,
+# and no background job (retry, yearly campaign) ever looks that identity up.
+QF_LOOKUPS_PER_IDENTITY = env_number("QF_LOOKUPS_PER_IDENTITY", 3, int)
+QF_LOOKUPS_PER_ADDRESS = env_number("QF_LOOKUPS_PER_ADDRESS", 20, int)
+# The key of the digests the limits count on (identities and addresses are never stored):
+# the SECRET_KEY unless set; changing it forgets the counts and the refusals.
+QF_DIGEST_KEY = env_str("QF_DIGEST_KEY") or SECRET_KEY
 
 # Security: always on in production, where `check --deploy` must report nothing.
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from home import communes
+from qf_connector import limits
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -222,6 +223,15 @@ class Guardian(models.Model):
         default=True,
         help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
     )
+    # The keyed digest of the civil status (qf_connector/limits.py), kept up to date by
+    # save(): agents are warned of a person who is the guardian of two families.
+    identity_digest = models.CharField(
+        _("empreinte de l'état civil"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("responsable légal")
@@ -238,6 +248,14 @@ class Guardian(models.Model):
             for name in (self.first_name, self.second_first_name, self.third_first_name)
             if name
         ]
+
+    def save(self, *args, **kwargs):
+        self.identity_digest = limits.identity_digest(
+            self.birth_name, self.first_names, self.sex, self.birth_date
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "identity_digest"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
