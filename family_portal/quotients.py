@@ -42,12 +42,6 @@ def _answered_wizard_lookups(now: datetime.datetime | None = None):
     ).exclude(error_kind__in=[kind.value for kind in _UNANSWERED])
 
 
-def lookups_left(user, now: datetime.datetime | None = None) -> int:
-    """How many more lookups this account may have answered from the wizard today."""
-    answered = _answered_wizard_lookups(now).filter(user=user).count()
-    return max(int(settings.QF_LOOKUPS_PER_ACCOUNT) - answered, 0)
-
-
 def wizard_lookup_refusal(
     user, identity: Identity, address: str, *, family_id: int | None = None
 ) -> QuotientError | None:

@@ -370,7 +370,10 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 and error.kind in {"unavailable", "rate_limited", "configuration"}
                 and not limited
             )
-            self._keep_identity_offer(context["offer_provisional"])
+            if self.request.method == "POST":
+                # What this answer offers; a later GET of the page (the back button)
+                # leaves the choice already made valid at the confirmation.
+                self._keep_identity_offer(context["offer_provisional"])
         if step in {STEP_PRICE, STEP_CONFIRM}:
             children, period = self.selection()
             choice = self.qf_choice()

@@ -175,6 +175,16 @@ def test_the_provisional_tariff_only_for_the_identity_that_could_not_be_checked(
     assert response.status_code == 302
     assert response["Location"] == wizard.url("tarif")
 
+    # The back button shows the identity page again; going forward, the choice made
+    # still holds at the confirmation.
+    assert wizard.client.get(wizard.url("caf-msa")).status_code == 200
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+    assert set(Enrolment.objects.values_list("status", "qf_source")) == {
+        (Enrolment.Status.QF_PENDING, Enrolment.QfSource.UNAVAILABLE)
+    }
+    assert giraud_family.guardians.get().birth_name == "Giraud"
+
 
 @pytest.fixture
 def refused_and_waiting(canteen, giraud_family):
