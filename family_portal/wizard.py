@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from formtools.wizard.views import NamedUrlSessionWizardView
+from portail_site.security import client_ip
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
 from home.ids import id_or_404
 from home.models import CommuneSettings
+from qf_connector import limits
 from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
 from qf_connector.services import lookup_by_identity
@@ -131,9 +133,14 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             posting_this_step = (
                 self.request.method == "POST" and self.steps.current == STEP_IDENTITY
             )
+            # The other ways on this page offered (kept when it was shown): a choice it
+            # did not offer, like "provisional" past a lookup limit, is refused.
+            offer = self.storage.extra_data.get("identity_offer") or {}
             return {
                 "family": self.family,
                 "lookup": self._lookup if posting_this_step else None,
+                "offered": offer.get("fallbacks"),
+                "provisional_identity": offer.get("identity", ""),
             }
         if step == STEP_CONFIRM:
             rules = self.commune.rules_page
@@ -152,8 +159,6 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
     # -- the API Particulier lookup -----------------------------------------------------
 
     def _lookup(self, cleaned):
-        if quotients.lookups_left(self.request.user) <= 0:
-            return None, quotients.account_limit_error()
         try:
             identity = Identity.create(
                 birth_name=cleaned["birth_name"],
@@ -163,12 +168,20 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 birth_commune=cleaned.get("birth_commune_code") or None,
                 birth_country=cleaned.get("birth_country_code") or None,
             )
+            self.tried_identity = limits.digest_of(identity)
+            address = client_ip(self.request)
+            refusal = quotients.wizard_lookup_refusal(
+                self.request.user, identity, address, family_id=self.family.pk
+            )
+            if refusal is not None:
+                return None, refusal
             result = lookup_by_identity(
                 identity,
                 user=self.request.user,
                 family_id=self.family.pk,
                 origin=quotients.WIZARD_ORIGIN,
                 in_request=True,
+                address=address,
             )
         except QuotientError as error:
             return None, error
@@ -330,15 +343,18 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)
             context["lookup_error"] = error
-            context["offer_retry"] = (
-                error is not None and error.reason != quotients.ACCOUNT_LIMIT
-            )
-            # Not past the per-account limit: the retry would look up all the same.
+            limited = error is not None and error.reason in quotients.LIMIT_REASONS
+            context["offer_retry"] = error is not None and not limited
+            # Not past a lookup limit: the retry would look up all the same.
             context["offer_provisional"] = (
                 error is not None
                 and error.kind in {"unavailable", "rate_limited", "configuration"}
-                and error.reason != quotients.ACCOUNT_LIMIT
+                and not limited
             )
+            if self.request.method == "POST":
+                # What this answer offers; a later GET of the page (the back button)
+                # leaves the choice already made valid at the confirmation.
+                self._keep_identity_offer(context["offer_provisional"])
         if step in {STEP_PRICE, STEP_CONFIRM}:
             children, period = self.selection()
             choice = self.qf_choice()
@@ -352,6 +368,22 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             except PricingError as error:
                 context["pricing_error"] = str(error)
         return context
+
+    def _keep_identity_offer(self, provisional: bool) -> None:
+        """What the identity page offers besides "Continuer", kept server side: the
+        provisional tariff only after a lookup of this very identity could not be
+        answered (the service down), never past a limit."""
+        fallbacks = [
+            IdentityConsentForm.FALLBACK_DOCUMENT,
+            IdentityConsentForm.FALLBACK_NONE,
+        ]
+        identity = ""
+        if provisional:
+            fallbacks.append(IdentityConsentForm.FALLBACK_PROVISIONAL)
+            identity = getattr(self, "tried_identity", "")
+        extra = self.storage.extra_data
+        extra["identity_offer"] = {"fallbacks": fallbacks, "identity": identity}
+        self.storage.extra_data = extra
 
     def render_goto_step(self, goto_step, **kwargs):
         # "Précédent" keeps what was typed on the current step.

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from home import communes
 from home.names import PersonNameField
+from qf_connector import limits
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -49,6 +50,7 @@ class SchoolLevel(models.TextChoices):
 class Family(models.Model):
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
+        through="FamilyAccount",
         related_name="families",
         verbose_name=_("comptes"),
         blank=True,
@@ -161,6 +163,27 @@ class Family(models.Model):
         )
 
 
+class FamilyAccount(models.Model):
+    """An account's access to its family. A family may have several accounts (both
+    parents); an account has one family at most, which the database enforces: two
+    "créer ma famille" sent at once from one account make one family, not two."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        # The table Django made for the many-to-many field before it had this model.
+        db_table = "family_portal_family_users"
+        verbose_name = _("compte de la famille")
+        verbose_name_plural = _("comptes de la famille")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_family_per_account")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.family}"
+
+
 class Guardian(models.Model):
     """A parent or legal guardian, with the civil status API Particulier needs."""
 
@@ -201,6 +224,15 @@ class Guardian(models.Model):
         default=True,
         help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
     )
+    # The keyed digest of the civil status (qf_connector/limits.py), kept up to date by
+    # save(): agents are warned of a person who is the guardian of two families.
+    identity_digest = models.CharField(
+        _("empreinte de l'état civil"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("responsable légal")
@@ -217,6 +249,14 @@ class Guardian(models.Model):
             for name in (self.first_name, self.second_first_name, self.third_first_name)
             if name
         ]
+
+    def save(self, *args, **kwargs):
+        self.identity_digest = limits.identity_digest(
+            self.birth_name, self.first_names, self.sex, self.birth_date
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "identity_digest"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
