@@ -241,8 +241,13 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             previous.delete()
 
     def _update_guardian(self, cleaned):
-        """The identity that CAF/MSA recognised becomes the guardian's civil status."""
+        """The identity that CAF/MSA recognised becomes the guardian's civil status
+        (not a civil status FranceConnect certified: that one stays)."""
         guardian = cleaned["guardian"]
+        if guardian.is_certified:
+            guardian.is_allocataire = True
+            guardian.save(update_fields=["is_allocataire"])
+            return
         names = cleaned["first_names"].split()
         guardian.birth_name = cleaned["birth_name"]
         guardian.first_name = names[0]

@@ -200,6 +200,31 @@ class Guardian(models.Model):
         default=True,
         help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
     )
+    # The civil status comes from FranceConnect's pivot identity (family_portal/
+    # franceconnect/identity.py): nobody edits CERTIFIED_FIELDS by hand while it is set.
+    certified_at = models.DateTimeField(
+        _("état civil certifié FranceConnect le"), null=True, blank=True, editable=False
+    )
+    franceconnect_sub = models.CharField(
+        _("identifiant FranceConnect"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        db_index=True,
+    )
+
+    CERTIFIED_FIELDS = (
+        "birth_name",
+        "usage_name",
+        "first_name",
+        "second_first_name",
+        "third_first_name",
+        "sex",
+        "birth_date",
+        "born_abroad",
+        "birth_commune_code",
+        "birth_country_code",
+    )
 
     class Meta:
         verbose_name = _("responsable légal")
@@ -216,6 +241,11 @@ class Guardian(models.Model):
             for name in (self.first_name, self.second_first_name, self.third_first_name)
             if name
         ]
+
+    @property
+    def is_certified(self) -> bool:
+        """Civil status certified by FranceConnect: not editable by hand."""
+        return self.certified_at is not None
 
     def clean(self):
         errors = {}

@@ -16,7 +16,8 @@ What it does as FranceConnect does, so the portal's client is tested for real:
   the person's tokens revoked, back to ``post_logout_redirect_uri`` with ``state``.
 
 Control routes for tests (``/__mock__/``): ``health``, ``stats``, ``expire`` (every
-access token, or one person's, expires now), ``reset``.
+access token, or one person's, expires now), ``tamper`` (the next ID token goes out
+spoilt: its signature, its key, its nonce, its audience or its issuer), ``reset``.
 
 Log lines hold the method, the path and the status: never a query string, a code, a
 token or a claim.
@@ -106,6 +107,10 @@ class State:
         )
     )
     kid: str = field(default_factory=lambda: secrets.token_hex(8))
+    # The next ID token goes out spoilt, for the tests of the client's checks:
+    # "signature" (a byte changed), "key" (signed with another key, same kid),
+    # "nonce" (another nonce), "audience" (another client), "issuer" (another issuer).
+    tamper: str | None = None
     codes: dict[str, Grant] = field(default_factory=dict)
     tokens: dict[str, AccessToken] = field(default_factory=dict)
     stats: Counter = field(default_factory=Counter)
@@ -118,6 +123,7 @@ class State:
 
     def reset(self) -> None:
         with self.lock:
+            self.tamper = None
             self.codes.clear()
             self.tokens.clear()
             self.stats.clear()
@@ -186,6 +192,7 @@ class MockProviderHandler(BaseHTTPRequestHandler):
             CONTROL_PREFIX + "health": lambda p: self._json(200, {"status": "ok"}),
             CONTROL_PREFIX + "stats": lambda p: self._json(200, dict(self.state.stats)),
             CONTROL_PREFIX + "expire": self._control_expire,
+            CONTROL_PREFIX + "tamper": self._control_tamper,
             CONTROL_PREFIX + "reset": self._control_reset,
         }
         route = routes.get(parts.path)
@@ -337,22 +344,29 @@ class MockProviderHandler(BaseHTTPRequestHandler):
                 grant.sub, grant.scopes, now + ttl
             )
             self.state.stats["tokens"] += 1
+        with self.state.lock:
+            tamper, self.state.tamper = self.state.tamper, None
+        claims = {
+            "iss": self.issuer + ("/autre" if tamper == "issuer" else ""),
+            "sub": grant.sub,
+            "aud": "autre-client" if tamper == "audience" else client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "auth_time": now,
+            "nonce": "autre-nonce" if tamper == "nonce" else grant.nonce,
+            "acr": grant.acr,
+            "amr": ["pwd"],
+        }
+        key = self.state.key
+        if tamper == "key":
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         id_token = jwt.encode(
-            {
-                "iss": self.issuer,
-                "sub": grant.sub,
-                "aud": client_id,
-                "iat": now,
-                "exp": now + ttl,
-                "auth_time": now,
-                "nonce": grant.nonce,
-                "acr": grant.acr,
-                "amr": ["pwd"],
-            },
-            self.state.key,
-            algorithm="RS256",
-            headers={"kid": self.state.kid},
+            claims, key, algorithm="RS256", headers={"kid": self.state.kid}
         )
+        if tamper == "signature":
+            head, payload, signature = id_token.split(".")
+            flipped = "A" if signature[10] != "A" else "B"
+            id_token = f"{head}.{payload}.{signature[:10]}{flipped}{signature[11:]}"
         self._json(
             200,
             {
@@ -430,6 +444,18 @@ class MockProviderHandler(BaseHTTPRequestHandler):
         if self.command != "POST":
             return self._json(405, {"error": "POST only"})
         self._json(200, {"expired": self.state.expire(params.get("sub"))})
+
+    def _control_tamper(self, params: dict) -> None:
+        if self.command != "POST":
+            return self._json(405, {"error": "POST only"})
+        what = params.get("what")
+        if what not in ("signature", "key", "nonce", "audience", "issuer"):
+            return self._json(
+                400, {"error": "what: signature, key, nonce, audience, issuer"}
+            )
+        with self.state.lock:
+            self.state.tamper = what
+        self._json(200, {"tamper": what})
 
     def _control_reset(self, params: dict) -> None:
         if self.command != "POST":

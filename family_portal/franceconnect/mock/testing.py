@@ -64,5 +64,9 @@ class MockProviderControl:
     def expire(self, sub: str | None = None) -> int:
         return self._call("POST", "expire", {"sub": sub} if sub else {})["expired"]
 
+    def tamper(self, what: str) -> None:
+        """The next ID token goes out spoilt (signature, key, nonce, audience, issuer)."""
+        self._call("POST", "tamper", {"what": what})
+
     def reset(self) -> None:
         self._call("POST", "reset")
