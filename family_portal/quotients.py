@@ -23,6 +23,8 @@ logger = logging.getLogger("family_portal")
 
 WIZARD_ORIGIN = "wizard"
 ACCOUNT_LIMIT = "account_limit"  # QuotientError.reason of the per-account limit
+# QuotientError.reason when the parent's FranceConnect session must be renewed.
+FRANCE_CONNECT_EXPIRED = "france_connect_expired"
 # Outcomes that told nothing about the person looked up.
 _UNANSWERED = [ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED, ErrorKind.CONFIGURATION]
 
@@ -49,6 +51,16 @@ def account_limit_error() -> QuotientError:
         "fait pas davantage. Envoyez plutôt un justificatif, ou continuez sans "
         "quotient familial ; vous pourrez aussi réessayer demain.",
         reason=ACCOUNT_LIMIT,
+    )
+
+
+def france_connect_expired_error() -> QuotientError:
+    return QuotientError(
+        ErrorKind.CONFIGURATION,
+        "Votre connexion FranceConnect a expiré : reconnectez-vous avec FranceConnect "
+        "(le bouton ci-dessous), vos choix sont gardés. Vous pouvez aussi choisir une "
+        "autre façon de transmettre votre quotient familial.",
+        reason=FRANCE_CONNECT_EXPIRED,
     )
 
 
