@@ -7,6 +7,7 @@ a real SECRET_KEY, a DATABASE_URL and ALLOWED_HOSTS, or with DEBUG on.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -465,6 +466,13 @@ ADMIN_CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     }
 }
+if FRANCECONNECT_URL:
+    # The FranceConnect button's form and the logout go on to FranceConnect by redirect,
+    # which form-action governs too (the family space only, not the admin).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        "'self'",
+        "{0.scheme}://{0.netloc}".format(urlsplit(FRANCECONNECT_URL)),
+    ]
 # Nothing leaves for third parties from the admin either: no Gravatar (it would leak the
 # agents' hashed e-mail addresses) and no release check (we follow releases through pip).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
