@@ -262,8 +262,28 @@ class Guardian(models.Model):
             errors["birth_date"] = _(
                 "La date de naissance ne peut pas être dans le futur."
             )
+        errors.update(self._certified_changes())
         if errors:
             raise ValidationError(errors)
+
+    def _certified_changes(self) -> dict:
+        """A civil status certified by FranceConnect is not edited by hand (the parent's
+        form shows it read-only; any other form, an agent's, is refused here)."""
+        if self.pk is None or self.certified_at is None:
+            return {}
+        stored = (
+            type(self)
+            .objects.filter(pk=self.pk, certified_at__isnull=False)
+            .values(*self.CERTIFIED_FIELDS)
+            .first()
+        )
+        if stored is None:
+            return {}
+        return {
+            name: _("Certifié FranceConnect : ne peut pas être modifié à la main.")
+            for name in self.CERTIFIED_FIELDS
+            if getattr(self, name) != stored[name]
+        }
 
 
 class Child(models.Model):
