@@ -7,13 +7,9 @@ per activity, until the confirmation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -31,7 +27,7 @@ from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
 from qf_connector.services import lookup_by_france_connect, lookup_by_identity
 
-from . import enrolment, quotients
+from . import enrolment, quotients, wizard_files
 from .franceconnect import services as franceconnect
 from .models import Enrolment, QfDocument
 from .uploads import name_for, validate_qf_upload
@@ -94,9 +90,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         (STEP_CONFIRM, ConfirmForm),
     ]
     condition_dict = {STEP_IDENTITY: needs_identity, STEP_DOCUMENT: needs_document}
-    file_storage = FileSystemStorage(
-        location=Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
-    )
+    file_storage = wizard_files.uploads
+    storage_name = "family_portal.wizard_files.WizardSessionStorage"
     template_name = "family_portal/wizard/step.html"
     url_name = "family_portal:enrol_step"
     done_step_name = "termine"
@@ -248,39 +243,25 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             ):
                 # The retry (manage.py retry_quotients) will ask with what was typed.
                 self._update_guardian(form.cleaned_data)
-        if step == STEP_DOCUMENT:
-            upload = form.cleaned_data["file"]
-            upload.seek(0)
-            # A copy (5 MB at most): the wizard keeps the upload itself until the
-            # confirmation, and saving a large upload, a temporary file, would move it.
-            content = ContentFile(
-                upload.read(), name=name_for(upload.name, form.content_type)
-            )
-            upload.seek(0)
-            self._drop_previous_document(extra.get("document_id"))
-            document = QfDocument.objects.create(
-                family=self.family,
-                kind=form.cleaned_data["kind"],
-                file=content,
-                original_name=upload.name[:255],
-                content_type=form.content_type,
-                uploaded_by=self.request.user,
-            )
-            extra["document_id"] = document.pk
         self.storage.extra_data = extra
         return super().process_step(form)
 
-    def _drop_previous_document(self, document_id) -> None:
-        """The step sent again (the parent went back, chose another file): the document
-        it replaces goes, unless an agent already looked at it."""
-        if not document_id:
-            return
-        previous = QfDocument.objects.filter(
-            pk=document_id, family=self.family, status=QfDocument.Status.PENDING
-        ).first()
-        if previous is not None and not previous.quotients.exists():
-            previous.file.delete(save=False)
-            previous.delete()
+    def _store_document(self, form) -> QfDocument:
+        """The file of the document step, kept by the wizard until now, becomes the
+        family's QF document (an abandoned wizard leaves none)."""
+        upload = form.cleaned_data["file"]
+        upload.seek(0)
+        content = ContentFile(
+            upload.read(), name=name_for(upload.name, form.content_type)
+        )
+        return QfDocument.objects.create(
+            family=self.family,
+            kind=form.cleaned_data["kind"],
+            file=content,
+            original_name=upload.name[:255],
+            content_type=form.content_type,
+            uploaded_by=self.request.user,
+        )
 
     def _update_guardian(self, cleaned):
         """The identity that CAF/MSA recognised becomes the guardian's civil status
@@ -463,12 +444,15 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             stored.pop(self.steps.current, None)
         return files
 
-    def done(self, form_list, **kwargs):
+    def done(self, form_list, form_dict=None, **kwargs):
         children, period = self.selection()
         choice = self.qf_choice()
         enrolments = enrolment.confirm(
             self.family, self.commune, period, children, choice, user=self.request.user
         )
+        if needs_document(self):
+            self._store_document(form_dict[STEP_DOCUMENT])
+        # formtools' reset then deletes the wizard's own copies as the response ends.
         self._send_confirmation(enrolments)
         messages.success(self.request, "Votre demande d'inscription est enregistrée.")
         return redirect(

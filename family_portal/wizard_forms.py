@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from home.forms import PortalForm
 from home.forms_fields import CommuneField, CountryField
 from home.ids import IdChoiceField, IdMultipleChoiceField
+from home.names import PersonNameFormField
 
 from . import enrolment
 from .models import QfDocument
@@ -163,8 +164,8 @@ class IdentityConsentForm(PortalForm):
         widget=forms.RadioSelect,
         empty_label=None,
     )
-    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
-    first_names = forms.CharField(
+    birth_name = PersonNameFormField(label="Nom de naissance", max_length=100)
+    first_names = PersonNameFormField(
         label="Prénoms",
         max_length=200,
         help_text="Jusqu'à trois prénoms, dans l'ordre de l'état civil, séparés par des "

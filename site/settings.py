@@ -103,7 +103,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "home.users_app.WagtailUsersConfig",  # wagtail.users, with the names' rule
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -274,6 +274,9 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(
     env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
 )
+# Files sent in an enrolment wizard not yet confirmed are deleted once this old (seconds)
+# by the hourly `purge_wizard_uploads` job; a parent coming back later sends theirs again.
+WIZARD_UPLOAD_MAX_AGE = env_number("WIZARD_UPLOAD_MAX_AGE", 3 * 3600, int)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from home import communes
+from home.names import PersonNameField
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -52,7 +53,7 @@ class Family(models.Model):
         verbose_name=_("comptes"),
         blank=True,
     )
-    name = models.CharField(_("nom de la famille"), max_length=150)
+    name = PersonNameField(_("nom de la famille"), max_length=150)
     street = models.CharField(_("adresse"), max_length=250, blank=True)
     postcode = models.CharField(
         _("code postal"), max_length=5, blank=True, validators=[POSTCODE_VALIDATOR]
@@ -169,13 +170,13 @@ class Guardian(models.Model):
         related_name="guardians",
         verbose_name=_("famille"),
     )
-    birth_name = models.CharField(_("nom de naissance"), max_length=100)
-    usage_name = models.CharField(_("nom d'usage"), max_length=100, blank=True)
-    first_name = models.CharField(_("premier prénom"), max_length=100)
-    second_first_name = models.CharField(
+    birth_name = PersonNameField(_("nom de naissance"), max_length=100)
+    usage_name = PersonNameField(_("nom d'usage"), max_length=100, blank=True)
+    first_name = PersonNameField(_("premier prénom"), max_length=100)
+    second_first_name = PersonNameField(
         _("deuxième prénom"), max_length=100, blank=True
     )
-    third_first_name = models.CharField(
+    third_first_name = PersonNameField(
         _("troisième prénom"), max_length=100, blank=True
     )
     sex = models.CharField(_("sexe à l'état civil"), max_length=1, choices=Sex.choices)
@@ -293,8 +294,8 @@ class Child(models.Model):
         related_name="children",
         verbose_name=_("famille"),
     )
-    first_name = models.CharField(_("prénom"), max_length=100)
-    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = PersonNameField(_("prénom"), max_length=100)
+    last_name = PersonNameField(_("nom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"))
     school_level = models.CharField(
         _("niveau scolaire"), max_length=10, choices=SchoolLevel.choices, blank=True
