@@ -8,6 +8,8 @@ from wagtail.models import Site
 from activities.demo import load_demo_activities
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
+from family_portal.franceconnect.demo import load_franceconnect_demo
+from family_portal.franceconnect.mock.identities import MERCIER
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
 from home.site_url import set_root_url
@@ -33,6 +35,7 @@ class Command(BaseCommand):
                 load_demo_activities(home)
                 commune = CommuneSettings.for_site(site)
                 load_demo_family(commune)
+                load_franceconnect_demo(commune)
                 load_backoffice_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
@@ -46,3 +49,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role:<34} {where:<15} {login:<26} {account.password}"
             )
+        self.stdout.write(
+            f"  {'parent signed in with FranceConnect':<34} {'/compte/login/':<15} "
+            f"« S'identifier avec FranceConnect », then {MERCIER['given_name']} "
+            f"{MERCIER['family_name']}"
+        )
