@@ -7,12 +7,16 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home.views_site_plan import site_plan
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
     path("attestations/", include("family_portal.certificates.urls")),
     path("communes/", include("home.urls")),
+    path("recherche/", include("family_portal.discovery.urls")),
+    path("plan-du-site/", site_plan, name="site_plan"),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
