@@ -36,7 +36,7 @@ def test_an_activity_is_found_with_its_places_left(client, activities):
     assert "Activité" in found
     assert "25 places restantes" in found
     html = response.content.decode()
-    assert "<title>Résultats pour « restauration »" in html
+    assert "<title>Résultats pour «&nbsp;restauration&nbsp;»" in html
     assert "résultat" in html
 
 
@@ -93,7 +93,7 @@ def test_an_empty_query_explains_what_to_do(client, home_page):
 
 def test_no_result_says_so_and_suggests_other_ways(client, home_page):
     html = client.get(URL, {"q": "xylophone"}).content.decode()
-    assert "Aucun résultat pour « xylophone »" in html
+    assert "Aucun résultat pour «&nbsp;xylophone&nbsp;»" in html
     assert "vérifier l'orthographe" in html
     assert reverse("site_plan") in html
 
@@ -113,7 +113,7 @@ def test_results_are_paginated(client, home_page):
         )
     first = client.get(URL, {"q": "piscine"})
     html = first.content.decode()
-    assert f"{search.PER_PAGE + 3} résultats pour « piscine », page 1 sur 2" in html
+    assert f"{search.PER_PAGE + 3} résultats pour «&nbsp;piscine&nbsp;», page 1 sur 2" in html
     assert results(first).count('class="search-result"') == search.PER_PAGE
     assert 'href="?q=piscine&amp;page=2" rel="next"' in html
     second = client.get(URL, {"q": "piscine", "page": "2"})

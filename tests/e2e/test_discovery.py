@@ -81,7 +81,7 @@ def test_searching_from_the_header_of_any_page(live_server, page, demo_commune):
     )
     header_search.get_by_role("button", name="Rechercher").click()
     page.wait_for_url("**/recherche/?q=conservatoire")
-    assert page.title().startswith("Résultats pour « conservatoire »")
+    assert page.title().startswith("Résultats pour «\xa0conservatoire\xa0»")
     results = page.get_by_role("region", name="résultat")
     result = page.get_by_role("link", name="Conservatoire de musique et de danse")
     assert result.is_visible()
