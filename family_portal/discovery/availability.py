@@ -26,7 +26,7 @@ class Window:
 
     period: ActivityPeriod
     state: str
-    places_left: int | None = None  # open windows only
+    places_left: int  # places an agent gave at the counter count before a window opens
 
     @property
     def is_open(self) -> bool:
@@ -70,22 +70,20 @@ def availability(periods, today: datetime.date) -> dict[int, Availability]:
         .with_priced()
         .order_by("enrolment_opens", "start", "pk")
     )
-    open_priced = [
-        period
-        for period in periods
-        if period.is_priced and period.enrolment_opens <= today
-    ]
-    places = places_left_in(open_priced) if open_priced else {}
+    places = places_left_in(periods) if periods else {}
     by_activity: dict[int, Availability] = defaultdict(Availability)
     upcoming: dict[int, Window] = {}
     for period in periods:
         if period.enrolment_opens <= today:
             state = Window.OPEN if period.is_priced else Window.NO_TARIFF
             by_activity[period.activity_id].windows.append(
-                Window(period, state, places.get(period.pk))
+                Window(period, state, places[period.pk])
             )
         else:
-            upcoming.setdefault(period.activity_id, Window(period, Window.UPCOMING))
+            upcoming.setdefault(
+                period.activity_id,
+                Window(period, Window.UPCOMING, places[period.pk]),
+            )
     for activity_id, window in upcoming.items():
         if not by_activity[activity_id].windows:
             by_activity[activity_id].windows.append(window)

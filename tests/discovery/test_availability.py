@@ -34,13 +34,13 @@ def test_each_kind_of_window(activities):
         ("Stage complet", Window.OPEN, 0),
     ]
     assert found[canteen.pk].windows[1].is_full
-    # Only the window to come, with no places counted yet.
+    # Only the window to come.
     assert states(found, activities["leisure"]) == [
-        ("Vacances de printemps", Window.UPCOMING, None)
+        ("Vacances de printemps", Window.UPCOMING, 24)
     ]
     # Open, but no barème covers the period: enrolments stay closed.
     assert states(found, activities["music"]) == [
-        ("Année scolaire", Window.NO_TARIFF, None)
+        ("Année scolaire", Window.NO_TARIFF, 30)
     ]
     assert activities["sports"].pk not in found  # its window has closed
     assert activities["index"].pk not in found

@@ -113,7 +113,10 @@ def test_results_are_paginated(client, home_page):
         )
     first = client.get(URL, {"q": "piscine"})
     html = first.content.decode()
-    assert f"{search.PER_PAGE + 3} résultats pour «&nbsp;piscine&nbsp;», page 1 sur 2" in html
+    assert (
+        f"{search.PER_PAGE + 3} résultats pour «&nbsp;piscine&nbsp;», page 1 sur 2"
+        in html
+    )
     assert results(first).count('class="search-result"') == search.PER_PAGE
     assert 'href="?q=piscine&amp;page=2" rel="next"' in html
     second = client.get(URL, {"q": "piscine", "page": "2"})

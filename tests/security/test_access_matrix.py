@@ -71,6 +71,9 @@ OTHER_NAMESPACES = {"wagtailsnippets_activities_bareme"}
 # tested in tests/bookings.
 BY_SECRET = {"certificates:verify", "family_portal:bookings:feed"}
 SETTINGS_MODELS = {("family_portal", "familyservicesettings")}
+# Public pages of the family portal's apps, for everyone: they show no family's data (the
+# site search shows pages, news and the places left of each activity).
+PUBLIC = {"discovery:search"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def family_service_patterns():
     for name, route, pattern in walk(get_resolver().url_patterns):
         namespace = name.rpartition(":")[0]
         module = getattr(pattern.callback, "__module__", "") or ""
+        if name in PUBLIC:
+            continue
         if (
             namespace in NAMESPACES
             or namespace in OTHER_NAMESPACES
