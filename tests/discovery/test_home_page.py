@@ -172,3 +172,10 @@ class TestCache:
         with django_capture_on_commit_callbacks(execute=True):
             enrol(activities["canteen"].periods.get(), 2)
         assert "28 places restantes" in client.get("/").content.decode()
+
+
+def test_editors_choose_activity_pages_in_the_home_page_admin(admin_client, home_page):
+    html = admin_client.get(f"/admin/pages/{home_page.pk}/edit/").content.decode()
+    assert "Activités mises en avant" in html
+    assert "Sans choix de votre part, la page d&#x27;accueil montre" in html
+    assert "activities.activitypage" in html.lower()  # the chooser's page type
