@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('home', '0003_commune_rules_page'),
+        ('home', '0004_signatory_name'),
     ]
 
     operations = [
