@@ -77,8 +77,8 @@ def test_a_second_create_racing_the_first_gets_the_family_space(
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_the_fullest_family_and_detaches_the_others(capsys):
     executor = MigrationExecutor(connection)
-    before = [("family_portal", "0010_qf_campaign")]
-    after = [("family_portal", "0011_one_family_per_account")]
+    before = [("family_portal", "0011_person_names")]
+    after = [("family_portal", "0012_one_family_per_account")]
     executor.migrate(before)
     try:
         apps = executor.loader.project_state(before).apps
