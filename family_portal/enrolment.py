@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from activities.pricing import PricingError, Quote, Situation, quote
@@ -74,6 +75,24 @@ def no_tariff_error(period) -> PricingError:
 def places_left(period) -> int:
     taken = Enrolment.objects.holding_place().filter(period=period).count()
     return max(period.capacity - taken, 0)
+
+
+def places_left_in(periods) -> dict[int, int]:
+    """``places_left`` of each of ``periods`` (by id), in one query whatever their
+    number."""
+    periods = list(periods)
+    taken = dict(
+        Enrolment.objects.holding_place()
+        .filter(period__in=[period.pk for period in periods])
+        .order_by()
+        .values("period")
+        .annotate(taken=Count("pk"))
+        .values_list("period", "taken")
+    )
+    return {
+        period.pk: max(period.capacity - taken.get(period.pk, 0), 0)
+        for period in periods
+    }
 
 
 def ineligibility_reason(activity, child, period) -> str | None:

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "qf_connector",
     "family_portal",
     "family_portal.bookings",
+    "family_portal.discovery",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -219,6 +220,9 @@ PAGE_CACHE_INVALIDATING_MODELS = [
     "activities.ActivityPeriod",
     "activities.ActivityBaremeLink",
 ]
+# Figures that change with the families' enrolments, far more often than pages: only the
+# pages and fragments that show them are retired when one of these models is saved.
+PAGE_CACHE_TOKENS = {"places": ["family_portal.Enrolment"]}
 MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "home.caching.AnonymousPageCacheMiddleware",

@@ -81,6 +81,9 @@ SIGN_IN_AND_OUT = {
     "franceconnect_link",
     "franceconnect_logged_out",
 }
+# Public pages of the family portal's apps, for everyone: they show no family's data (the
+# site search shows pages, news and the places left of each activity).
+PUBLIC = {"discovery:search"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def family_service_patterns():
     for name, route, pattern in walk(get_resolver().url_patterns):
         namespace = name.rpartition(":")[0]
         module = getattr(pattern.callback, "__module__", "") or ""
-        if name in SIGN_IN_AND_OUT:
+        if name in SIGN_IN_AND_OUT or name in PUBLIC:
             continue
         if (
             namespace in NAMESPACES
