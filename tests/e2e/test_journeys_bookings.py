@@ -1,7 +1,6 @@
 """A parent on a phone books the canteen for two children for a month, cancels a day and
 reports a sick day with a medical certificate; axe finds nothing on these pages."""
 
-import datetime
 import os
 import re
 
@@ -14,7 +13,6 @@ from family_portal.bookings.models import (
     AbsenceReport,
     Booking,
     ServiceSchedule,
-    ServiceSession,
 )
 from family_portal.models import Family
 from home.models import CommuneSettings
@@ -44,13 +42,10 @@ def checks(page):
 def canteen_for_sarah_and_lea():
     canteen = ActivityPage.objects.get(title="Restauration scolaire")
     period = canteen.periods.get()
-    schedule = ServiceSchedule.objects.create(period=period, weekdays=[0, 1, 3, 4])
-    ServiceSession.objects.create(
-        schedule=schedule,
-        name="Déjeuner",
-        starts=datetime.time(11, 45),
-        ends=datetime.time(13, 30),
-    )
+    # The demo's canteen calendar: Monday, Tuesday, Thursday, Friday, lunch.
+    schedule = ServiceSchedule.objects.get(period=period)
+    assert sorted(schedule.weekdays) == [0, 1, 3, 4]
+    assert [s.name for s in schedule.sessions.all()] == ["Déjeuner"]
     family = Family.objects.get(name="Famille Giraud")
     commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
     enrolments.confirm(
