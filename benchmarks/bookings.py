@@ -16,11 +16,15 @@ whole period; then:
    each with its ``BookingEvent``). The POST's p50/p95 is the figure (target: p95 ≤
    250 ms); the script then checks in the database that every parent got exactly
    2 × days bookings and as many events.
+   The workers' CPU time per booking request is read from /proc around the POSTs
+   (every calendar is opened before), the figure a shared machine does not move.
 2. ``--children`` children booked for the canteen's (and, one in three, the evening
-   care's) next service day across 12 schools, 5 % reported absent; an agent's
-   headcount screen for that day is requested ``--rounds`` times (p50/p95, target
-   p95 ≤ 100 ms), and the service function ``headcounts()`` alone is timed in a
-   Django shell of the deployment, beside the number of SQL queries it runs.
+   care's) next service day across 12 schools, 5 % reported absent; an agent downloads
+   that day's headcount as CSV ``--rounds`` times (p50/p95 and worker CPU; target p95
+   ≤ 100 ms), then opens the headcount screen as many times (the same query inside
+   Wagtail's admin page), then the XLSX export once; the service function
+   ``headcounts()`` alone is timed in a Django shell of the deployment, beside the
+   number of SQL queries it runs.
 
 Ends with ONE line of JSON.
 """
@@ -246,6 +250,38 @@ print(json.dumps({
 """
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(database_url: str) -> float:
+    """CPU time of this run's PostgreSQL cluster: its postmaster (with the backends it
+    has reaped) and its live backends, found by the port in the postmaster's command
+    line (other clusters may run on the machine). 0 when /proc does not tell."""
+    port = database_url.rsplit(":", 1)[1].split("/", 1)[0]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not arguments[0].endswith(b"postgres") or port.encode() not in arguments:
+            continue
+        total = 0
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])  # u, s, cu, cs
+            children = (entry / "task" / entry.name / "children").read_text().split()
+        except OSError:
+            return 0.0
+        for child in children:
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1]
+            except OSError:
+                continue
+            total += sum(int(value) for value in fields.split()[11:13])
+        return total / TICKS
+    return 0.0
 
 
 def last_json_line(output: str):
@@ -280,15 +316,19 @@ class Browser:
         return response, elapsed
 
 
-def book_period(base_url, scene, parent) -> float:
-    """One parent: open the calendar, post the weekly form for both children."""
+def open_calendar(base_url, scene, parent):
+    """One parent opens their first child's calendar: a browser with the form's token."""
     browser = Browser(base_url, parent["session"])
-    first, second = parent["enrolments"]
-    url = f"/espace-famille/reservations/{first}/"
+    url = f"/espace-famille/reservations/{parent['enrolments'][0]}/"
     page, _ = browser.request("GET", url)
     if page.status_code != 200:
         raise RuntimeError(f"calendar GET answered {page.status_code}")
-    token = CSRF_FIELD.search(page.text).group(1)
+    return browser, url, CSRF_FIELD.search(page.text).group(1)
+
+
+def book_period(scene, parent, opened) -> float:
+    """The same parent posts the weekly form for both children, confirmed."""
+    browser, url, token = opened
     data = {
         "csrfmiddlewaretoken": token,
         "formulaire": "semaine",
@@ -298,7 +338,7 @@ def book_period(base_url, scene, parent) -> float:
         "r-seances": [str(scene["session"])],
         "r-du": scene["first"],
         "r-au": scene["last"],
-        "r-enfants": [str(first), str(second)],
+        "r-enfants": [str(pk) for pk in parent["enrolments"]],
     }
     response, elapsed = browser.request("POST", url, data)
     if response.status_code != 302:
@@ -336,10 +376,11 @@ def run(args) -> dict:
             lock = threading.Lock()
             timings, errors = [], []
 
-            def one(parent):
+            def one(item):
+                parent, opened = item
                 try:
-                    elapsed = book_period(server.base_url, scene, parent)
-                except (httpx.HTTPError, RuntimeError, AttributeError) as problem:
+                    elapsed = book_period(scene, parent, opened)
+                except (httpx.HTTPError, RuntimeError) as problem:
                     with lock:
                         errors.append(str(problem))
                     return
@@ -348,14 +389,32 @@ def run(args) -> dict:
 
             # Two warm-up parents (imports, caches), not counted.
             for parent in scene["parents"][:2]:
-                book_period(server.base_url, scene, parent)
+                book_period(
+                    scene, parent, open_calendar(server.base_url, scene, parent)
+                )
+            # Every calendar opened first, so that the workers' CPU time between the
+            # two readings is the bookings' own (the figure a loaded machine keeps).
+            measured = [
+                (parent, open_calendar(server.base_url, scene, parent))
+                for parent in scene["parents"][2:]
+            ]
+            cpu_before = server.cpu_seconds()
+            database_before = postgres_cpu_seconds(database_url)
             with ThreadPoolExecutor(args.concurrency) as pool:
-                list(pool.map(one, scene["parents"][2:]))
+                list(pool.map(one, measured))
+            period_cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / len(measured)
+            period_db_cpu_ms = (
+                (postgres_cpu_seconds(database_url) - database_before)
+                * 1000
+                / len(measured)
+            )
             check = last_json_line(deployment.manage("shell", "-c", CHECK))
             print(
                 f"whole period ({scene['days']} days × 2 children): p50 "
                 f"{percentile(timings, 0.5):.0f} ms, p95 {percentile(timings, 0.95):.0f}"
-                f" ms over {len(timings)} parents; {len(errors)} errors",
+                f" ms over {len(timings)} parents; CPU a request: {period_cpu_ms:.0f} ms"
+                f" in gunicorn, {period_db_cpu_ms:.0f} ms in PostgreSQL; "
+                f"{len(errors)} errors",
                 flush=True,
             )
 
@@ -364,15 +423,33 @@ def run(args) -> dict:
             )
             agent = Browser(server.base_url, scene["agent_session"])
             url = f"/admin/reservations/effectifs/?du={crowd['day']}"
-            screen = []
-            for round_number in range(args.rounds + 2):
-                response, elapsed = agent.request("GET", url)
-                if response.status_code != 200:
-                    raise RuntimeError(
-                        f"headcount screen answered {response.status_code}"
-                    )
-                if round_number >= 2:
-                    screen.append(elapsed)
+            figures = {}
+            for name, suffix in (("csv", "&format=csv"), ("screen", "")):
+                times = []
+                for round_number in range(args.rounds + 2):
+                    if round_number == 2:
+                        cpu_before = server.cpu_seconds()
+                        database_before = postgres_cpu_seconds(database_url)
+                    response, elapsed = agent.request("GET", url + suffix)
+                    if response.status_code != 200:
+                        raise RuntimeError(
+                            f"headcount {name} answered {response.status_code}"
+                        )
+                    if round_number >= 2:
+                        times.append(elapsed)
+                figures[name] = {
+                    "p50_ms": round(percentile(times, 0.5), 1),
+                    "p95_ms": round(percentile(times, 0.95), 1),
+                    "cpu_ms": round(
+                        (server.cpu_seconds() - cpu_before) * 1000 / args.rounds, 1
+                    ),
+                    "postgres_cpu_ms": round(
+                        (postgres_cpu_seconds(database_url) - database_before)
+                        * 1000
+                        / args.rounds,
+                        1,
+                    ),
+                }
             export, export_ms = agent.request("GET", url + "&format=xlsx")
             if export.status_code != 200:
                 raise RuntimeError(f"XLSX export answered {export.status_code}")
@@ -386,8 +463,8 @@ def run(args) -> dict:
         )
         print(
             f"headcount of {crowd['day']} ({args.children} children, "
-            f"{crowd['bookings']} bookings): screen p50 {percentile(screen, 0.5):.0f} ms,"
-            f" p95 {percentile(screen, 0.95):.0f} ms; headcounts() p50 "
+            f"{crowd['bookings']} bookings): CSV export {figures['csv']}, screen "
+            f"{figures['screen']}; headcounts() p50 "
             f"{service['p50_ms']} ms, p95 {service['p95_ms']} ms, "
             f"{service['queries']} queries; XLSX {export_ms:.0f} ms",
             flush=True,
@@ -397,10 +474,11 @@ def run(args) -> dict:
         check["per_family"] == [expected_per_family]
         and check["events"] == check["bookings"]
         and check["duplicates"] == 0
-        and service["booked"] == crowd["bookings"]
+        # The demo's own bookings of that day come on top of the crowd's.
+        and service["booked"] >= crowd["bookings"]
     )
     period_p95 = percentile(timings, 0.95)
-    screen_p95 = percentile(screen, 0.95)
+    headcount_p95 = figures["csv"]["p95_ms"]
     return {
         "benchmark": "bookings",
         "machine": machine(),
@@ -409,13 +487,15 @@ def run(args) -> dict:
         "errors": errors[:5],
         "period_p50_ms": round(percentile(timings, 0.5), 1),
         "period_p95_ms": round(period_p95, 1),
+        "period_worker_cpu_ms": round(period_cpu_ms, 1),
+        "period_postgres_cpu_ms": round(period_db_cpu_ms, 1),
         "target_period_p95_ms": TARGET_PERIOD_P95_MS,
         "bookings_check": check,
         "headcount_day": crowd["day"],
         "headcount_children": args.children,
         "headcount_bookings": crowd["bookings"],
-        "headcount_screen_p50_ms": round(percentile(screen, 0.5), 1),
-        "headcount_screen_p95_ms": round(screen_p95, 1),
+        "headcount_csv": figures["csv"],
+        "headcount_screen": figures["screen"],
         "headcount_service": service,
         "headcount_xlsx_ms": round(export_ms, 1),
         "target_headcount_p95_ms": TARGET_HEADCOUNT_P95_MS,
@@ -423,7 +503,7 @@ def run(args) -> dict:
         "meets_target": consistent
         and not errors
         and period_p95 <= TARGET_PERIOD_P95_MS
-        and screen_p95 <= TARGET_HEADCOUNT_P95_MS,
+        and headcount_p95 <= TARGET_HEADCOUNT_P95_MS,
     }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,11 +100,38 @@ def month_grid(schedule: ServiceSchedule, start: date, end: date):
 
 
 def service_days(schedule: ServiceSchedule) -> list[date]:
-    return [
-        day.date
-        for day in month_grid(schedule, schedule.period.start, schedule.period.end)
-        if day.runs
-    ]
+    """The days the period's service runs. The calendar is read from the database each
+    time (closures change); the days it gives are computed once per distinct calendar."""
+    period = schedule.period
+    calendar = service_calendar(schedule)
+    return list(
+        _running_days(
+            (
+                calendar.weekdays,
+                calendar.zone,
+                calendar.school_term,
+                calendar.public_holidays,
+                frozenset(calendar.closures.items()),
+                frozenset(calendar.extra_days.items()),
+            ),
+            period.start,
+            period.end,
+        )
+    )
+
+
+@lru_cache(maxsize=256)
+def _running_days(key: tuple, start: date, end: date) -> tuple[date, ...]:
+    weekdays, zone, term, holidays, closures, extra_days = key
+    calendar = ServiceCalendar(
+        weekdays=weekdays,
+        zone=zone,
+        school_term=term,
+        public_holidays=holidays,
+        closures=dict(closures),
+        extra_days=dict(extra_days),
+    )
+    return tuple(day.date for day in calendar_days(calendar, start, end) if day.runs)
 
 
 def deadline_rule(schedule: ServiceSchedule) -> Deadline:

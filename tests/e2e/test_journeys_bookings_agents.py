@@ -53,7 +53,7 @@ def test_an_agent_runs_the_bookings_screens(live_server, page, demo_commune):
     page.goto(
         live_server.url + f"/admin/reservations/calendriers/{care.pk}/?mois={day:%Y-%m}"
     )
-    page.get_by_label("Jour", exact=True).fill(day.isoformat())
+    page.locator('input[name="date"]').fill(day.isoformat())
     page.get_by_role("radio", name="Fermeture").check()
     page.get_by_role("textbox", name=re.compile("^Motif")).fill("grève")
     click_and_wait(page, page.get_by_role("button", name="Enregistrer le changement"))

@@ -128,5 +128,5 @@ class ServiceScheduleAdmin(ModelAdmin):
         return format_html(
             '<a href="{}">Voir le calendrier<span class="w-sr-only"> de {}</span></a>',
             reverse("bookings_backoffice:schedule_calendar", args=[schedule.pk]),
-            schedule,
+            f"{schedule.period.activity.title}, {schedule.period.label}",
         )
