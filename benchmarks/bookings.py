@@ -500,6 +500,13 @@ def run(args) -> dict:
         "headcount_xlsx_ms": round(export_ms, 1),
         "target_headcount_p95_ms": TARGET_HEADCOUNT_P95_MS,
         "worker_memory": memory,
+        # The service time (gunicorn's and PostgreSQL's CPU for one request), which a
+        # machine shared by other sessions does not inflate: what idle cores would give.
+        "meets_target_by_cpu_time": consistent
+        and not errors
+        and period_cpu_ms + period_db_cpu_ms <= TARGET_PERIOD_P95_MS
+        and figures["csv"]["cpu_ms"] + figures["csv"]["postgres_cpu_ms"]
+        <= TARGET_HEADCOUNT_P95_MS,
         "meets_target": consistent
         and not errors
         and period_p95 <= TARGET_PERIOD_P95_MS

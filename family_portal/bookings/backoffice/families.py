@@ -62,6 +62,10 @@ def family_bookings(request, family_pk):
             "enrolment": enrolment,
             "count": len(upcoming.get(enrolment.pk, [])),
             "next": upcoming.get(enrolment.pk, [])[:6],
+            "sessions_named": len(
+                {b.session_id for b in upcoming.get(enrolment.pk, [])}
+            )
+            > 1,
         }
         for enrolment in enrolments
     ]
