@@ -138,7 +138,7 @@ def test_a_parent_on_a_phone_books_two_children_cancels_and_reports_a_sick_day(
     assert "L'absence de Léa" in notice and "sera vérifié" in notice
     checks(page)
     shot(page, "5-absence-done")
-    report = AbsenceReport.objects.get()
+    report = AbsenceReport.objects.get(child__family=family)
     assert report.status == "pending" and report.child.first_name == "Léa"
 
     # The iCal feed's page, from the family space.
