@@ -26,6 +26,7 @@ from family_portal.bookings import services as bookings
 from family_portal.bookings.models import (
     AbsenceReport,
     Booking,
+    CalendarChange,
     CalendarFeed,
     ServiceSchedule,
     ServiceSession,
@@ -179,8 +180,12 @@ def scene(canteen, groups):
     bookings.book(
         enrolment, lunch, bookings.service_days(schedule), user=None, by_agent=True
     )
-    AbsenceReport.objects.create(
-        child=child, first_day=today, last_day=today, status="reported"
+    absence = AbsenceReport.objects.create(
+        child=child,
+        first_day=today,
+        last_day=today,
+        status="pending",
+        certificate=ContentFile(PDF, name="certificat.pdf"),
     )
     CalendarFeed.objects.create(family=family)
     period.capacity = 1
@@ -241,6 +246,8 @@ def scene(canteen, groups):
         "activity": canteen,
         "bareme": canteen.bareme_links.get().bareme,
         "site": commune.site,
+        "absence": absence,
+        "schedule": schedule,
     }
 
 
@@ -270,6 +277,11 @@ OBJECT_OF = {
     "family_backoffice:enrolment_override": "enrolment",
     "family_backoffice:enrolment_cancel": "enrolment",
     "family_backoffice:enrolment_promote": "waiting",
+    "bookings_backoffice:schedule_calendar": "schedule",
+    "bookings_backoffice:family_bookings": "family",
+    "bookings_backoffice:counter_month": "enrolment",
+    "bookings_backoffice:certificate_check": "absence",
+    "bookings_backoffice:certificate_file": "absence",
     "family_portal:guardian_edit": "guardian",
     "family_portal:child_edit": "child",
     "family_portal:bookings:calendar": "enrolment",
@@ -298,7 +310,10 @@ def fill(name, params, scene):
             if key is None:
                 return None
             kwargs[param] = scene[key].pk
-        elif param in {"pk", "family_pk", "enrolment_id"} and name in OBJECT_OF:
+        elif (
+            param in {"pk", "family_pk", "enrolment_id", "enrolment_pk"}
+            and name in OBJECT_OF
+        ):
             kwargs[param] = scene[OBJECT_OF[name]].pk
         elif param == "activity_id":
             kwargs[param] = scene["activity"].pk
@@ -368,7 +383,8 @@ def owner_state():
         ),
         "batches": CertificateBatch.objects.count(),
         "bookings": sorted(Booking.objects.values_list("pk", "status")),
-        "absences": AbsenceReport.objects.count(),
+        "absences": sorted(AbsenceReport.objects.values_list("pk", "status")),
+        "calendar": CalendarChange.objects.count(),
         "feed": list(
             CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
                 "token", flat=True
@@ -469,6 +485,10 @@ def test_another_parent_gets_nothing_of_the_family(client, scene):
         assert owner_state() == before, target
 
 
+# Editors set up the services' calendars: the month grid shows counts, no family.
+EDITOR_SCREENS = {"bookings_backoffice:schedule_calendar"}
+
+
 def test_an_editor_sees_no_family_data(client, editor, scene):
     client.force_login(editor)
     before = owner_state()
@@ -476,6 +496,12 @@ def test_an_editor_sees_no_family_data(client, editor, scene):
     for target in found:
         response = client.get(target.path)
         assert not leaks(response), (target, leaks(response))
+        if target.name in EDITOR_SCREENS:
+            assert response.status_code == 200, target
+            response = client.post(target.path, POST_DATA)
+            assert response.status_code in REFUSED, target
+            assert owner_state() == before, target
+            continue
         if target.name in BY_SECRET:
             assert response.status_code in (200, 404), target
             continue
@@ -571,6 +597,13 @@ AGENT_SCREENS = {
     "family_backoffice:qf_pending",
     "certificates:agent_certificate",
     "certificates:batch_new",
+    "bookings_backoffice:schedule_calendar",
+    "bookings_backoffice:headcounts",
+    "bookings_backoffice:family_bookings",
+    "bookings_backoffice:counter_month",
+    "bookings_backoffice:certificate_queue",
+    "bookings_backoffice:certificate_check",
+    "bookings_backoffice:certificate_file",
 }
 
 
