@@ -1,0 +1,91 @@
+"""The monthly run: dry run, real run, numbering, a run twice, a crash and a rerun."""
+
+from decimal import Decimal
+
+import pytest
+
+from family_portal.billing import runs, tasks
+from family_portal.billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    RunFamily,
+    ServiceMonth,
+)
+
+from .conftest import after, september, service_days
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_pdfs(settings):
+    settings.BILLING_LAY_OUT_ON_ISSUE = False
+
+
+def run_month(regie, month=None, *, dry_run=False, capture):
+    month = month or september()
+    with capture(execute=True):
+        run = tasks.start(regie, month, dry_run=dry_run, today=after(month))
+    run.refresh_from_db()
+    return run
+
+
+def test_dry_run_shows_lines_totals_and_issues_nothing(
+    regie, booked, django_capture_on_commit_callbacks
+):
+    run = run_month(regie, dry_run=True, capture=django_capture_on_commit_callbacks)
+    assert run.status == BillingRun.Status.DONE
+    assert run.done == run.total == 1
+    assert not Invoice.objects.exists()
+    result = RunFamily.objects.get(run=run)
+    days = len(list(service_days(september())))
+    # No QF: the highest price of the grid, 3,50 € a meal, for two children.
+    assert result.total == Decimal("3.50") * days * 2
+    assert result.outcome == RunFamily.Outcome.INVOICED
+    sections = result.preview["sections"]
+    assert [s["label"] for s in sections] == [
+        "Léa — Restauration scolaire",
+        "Tom — Restauration scolaire",
+    ]
+    assert len(sections[0]["lines"]) == days
+    assert sections[0]["lines"][0]["case"] == "present"
+
+
+def test_real_run_issues_numbered_invoices_with_lines(
+    regie, booked, django_capture_on_commit_callbacks
+):
+    run = run_month(regie, capture=django_capture_on_commit_callbacks)
+    invoice = Invoice.objects.get()
+    year = after(september()).year
+    assert invoice.number == f"ENF-{year}-000001"
+    assert invoice.total == run.amount
+    assert run.invoices == 1 and run.status == BillingRun.Status.DONE
+    days = len(list(service_days(september())))
+    assert invoice.lines.count() == 2 * days
+    assert sum(line.amount for line in invoice.lines.all()) == invoice.total
+    line = invoice.lines.first()
+    assert line.base_price == Decimal("3.50") and line.rules_version.locked
+    assert "présence réservée" in line.explanation
+
+
+def test_a_run_started_twice_issues_nothing_twice(
+    regie, booked, django_capture_on_commit_callbacks
+):
+    first = run_month(regie, capture=django_capture_on_commit_callbacks)
+    second = run_month(regie, capture=django_capture_on_commit_callbacks)
+    assert first.pk == second.pk
+    assert Invoice.objects.count() == 1
+    # Even a batch handed again to a worker does nothing.
+    for batch in first.batches.all():
+        assert runs.process_batch(batch.pk) == []
+    assert Invoice.objects.count() == 1
+    assert (
+        InvoiceLine.objects.count()
+        == ServiceMonth.objects.get(child__first_name="Léa").lines.count() * 2
+    )
+
+
+def test_an_unfinished_month_is_refused(regie, booked):
+    with pytest.raises(runs.RunRefused, match="pas terminé"):
+        runs.start_run(regie, september(), dry_run=True, today=september())
