@@ -7,6 +7,7 @@ from wagtail.models import Site
 
 from activities.demo import load_demo_activities
 from family_portal.backoffice.demo import load_backoffice_demo
+from family_portal.billing.demo import load_billing_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 commune = CommuneSettings.for_site(site)
                 load_demo_family(commune)
                 load_backoffice_demo(commune)
+                load_billing_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
