@@ -17,6 +17,7 @@ from tests.bookings.conftest import (  # noqa: F401 - fixtures, by name
 )
 from tests.dates import school_year
 from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures, by name
+    agent_client_fixture,
     agent_fixture,
     commune_fixture,
     groups_fixture,
