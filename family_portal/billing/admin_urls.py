@@ -9,6 +9,7 @@ app_name = "billing_admin"
 urlpatterns = [
     path("", views.run_list, name="run_list"),
     path("<str:pk>/", views.run_detail, name="run_detail"),
+    path("<str:pk>/familles/<str:family_pk>/", views.run_family, name="run_family"),
     path("<str:pk>/avancement/", views.run_progress, name="run_progress"),
     path("<str:pk>/emettre/", views.run_issue, name="run_issue"),
     path("<str:pk>/reprendre/", views.run_resume, name="run_resume"),

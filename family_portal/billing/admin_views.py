@@ -16,7 +16,7 @@ from home.ids import id_or_404
 
 from . import corrections, documents, export, tasks
 from .admin_forms import CorrectionForm, CreditNoteForm, RunForm
-from .compute import month_label
+from .compute import RegieMonth, month_label
 from .grouping import groups_of
 from .models import Adjustment, BillingRun, Invoice, RunFamily, ServiceRules
 from .runs import RunRefused
@@ -94,6 +94,28 @@ def run_detail(request, pk):
                 regie=run.regie, month=run.month, dry_run=False
             ).first(),
         },
+    )
+
+
+@never_cache
+@require_perms(VIEW_RUN)
+def run_family(request, pk, family_pk):
+    """One family's month as the run computes it now, line by line."""
+    run = get_object_or_404(
+        BillingRun.objects.select_related("regie"), pk=id_or_404(pk)
+    )
+    result = get_object_or_404(
+        RunFamily.objects.select_related("family", "invoice"),
+        run=run,
+        family_id=id_or_404(family_pk),
+    )
+    (draft,) = RegieMonth(run.regie, run.month).compute([result.family_id])
+    return render(
+        request,
+        "run_family.html",
+        result.family.name,
+        {"run": run, "result": result, "draft": draft, "month": month_label(run.month)},
+        subtitle=str(run),
     )
 
 

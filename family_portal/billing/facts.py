@@ -13,7 +13,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from activities.billing_rules import Occurrence
-from family_portal.bookings.models import AbsenceReport, Booking, CalendarChange
+from family_portal.bookings.models import (
+    AbsenceReport,
+    Booking,
+    CalendarChange,
+    ServiceSession,
+)
+from family_portal.models import Enrolment
 
 # Where presence comes from: "bookings" (assumed from the booking) or "attendance".
 SOURCE = "bookings"
@@ -33,22 +39,38 @@ def month_facts(
     enrolment_ids, first: datetime.date, last: datetime.date
 ) -> dict[int, Facts]:
     """Facts per enrolment id for the days from ``first`` to ``last``."""
-    bookings = list(
-        Booking.objects.filter(
-            enrolment_id__in=enrolment_ids, date__range=(first, last)
-        )
-        .order_by("date", "session__sort_order", "session__starts")
-        .values_list(
-            "enrolment_id",
-            "enrolment__child_id",
-            "session__schedule_id",
-            "session__starts",
-            "session__ends",
-            "date",
-            "status",
-            "cancelled_at",
-        )
+    rows = Booking.objects.filter(
+        enrolment_id__in=enrolment_ids, date__range=(first, last)
+    ).values_list("enrolment_id", "session_id", "date", "status", "cancelled_at")
+    sessions = {
+        session.pk: session
+        for session in ServiceSession.objects.filter(
+            pk__in={row[1] for row in rows}
+        ).only("pk", "schedule_id", "starts", "ends", "sort_order")
+    }
+    children = dict(
+        Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "child_id")
     )
+    bookings = []
+    for enrolment, session_id, day, status, cancelled in rows:
+        session = sessions[session_id]
+        bookings.append(
+            (
+                (day, session.sort_order or 0, session.starts),
+                (
+                    enrolment,
+                    children[enrolment],
+                    session.schedule_id,
+                    session.starts,
+                    session.ends,
+                    day,
+                    status,
+                    cancelled,
+                ),
+            )
+        )
+    bookings.sort(key=lambda item: item[0])
+    bookings = [row for _, row in bookings]
     schedules = {row[2] for row in bookings}
     closed = set(
         CalendarChange.objects.filter(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -187,7 +187,9 @@ def _outcome(draft: Draft) -> str:
 
 
 def preview(draft: Draft) -> dict:
-    """What a dry run shows of a family: its sections with their lines, the extras."""
+    """What a dry run keeps of a family: its sections' totals and the extras (the lines
+    themselves are computed again when an agent opens the family: a month of a large
+    city's lines is too much to store for a review)."""
     return {
         "sections": [
             {
@@ -197,7 +199,7 @@ def preview(draft: Draft) -> dict:
                 "total": str(section.result.total),
                 "invoiced": section.result.invoiced,
                 "carried_over": str(section.result.carried_over),
-                "lines": [line.to_dict() for line in section.result.lines],
+                "lines": len(section.result.lines),
             }
             for section in draft.sections
         ],
@@ -226,7 +228,7 @@ def _issue(run: BillingRun, regie_month: RegieMonth, drafts: list[Draft]) -> lis
         for draft, number in zip(to_issue, numbers, strict=True)
     )
     by_family = {invoice.family_id: invoice for invoice in invoices}
-    sections, lines, adjustments = [], [], []
+    sections, lines = [], []
     for draft in drafts:
         if draft.error:
             continue
@@ -234,38 +236,99 @@ def _issue(run: BillingRun, regie_month: RegieMonth, drafts: list[Draft]) -> lis
         for section in draft.sections:
             sections.append(_section_rows(run, draft, section, invoice, lines))
         for extra in draft.extras if invoice else []:
-            line = InvoiceLine(
-                invoice=invoice,
-                position=len(lines),
-                child_id=extra.child_id,
-                activity_id=extra.enrolment.period.activity_id
+            line = {
+                "invoice_id": invoice.pk,
+                "section": None,
+                "child_id": extra.child_id,
+                "activity_id": extra.enrolment.period.activity_id
                 if extra.enrolment
                 else None,
-                enrolment=extra.enrolment,
-                date=extra.date,
-                case=extra.case,
-                quantity=1,
-                unit_price=extra.amount,
-                amount=extra.amount,
-                explanation=extra.explanation,
-                regularised_month=extra.regularised_month,
-            )
-            lines.append((None, line))
-            if extra.adjustment is not None:
-                adjustments.append((extra.adjustment, line))
+                "enrolment_id": extra.enrolment.pk if extra.enrolment else None,
+                "date": extra.date,
+                "case": extra.case,
+                "quantity": 1,
+                "unit_price": extra.amount,
+                "amount": extra.amount,
+                "explanation": extra.explanation,
+                "regularised_month": extra.regularised_month,
+            }
+            if extra.adjustment is None:
+                lines.append(line)
+            else:  # the correction points to its line: saved one by one (rare)
+                line.pop("section")
+                saved = InvoiceLine.objects.create(position=len(lines), **line)
+                extra.adjustment.line = saved
+                extra.adjustment.save(update_fields=["line"])
     ServiceMonth.objects.bulk_create(sections)
-    for section, line in lines:
-        if section is not None:
-            line.section = section
-    InvoiceLine.objects.bulk_create([line for _, line in lines], batch_size=2000)
-    for adjustment, line in adjustments:
-        adjustment.line = line
-        adjustment.save(update_fields=["line"])
+    _insert_lines(lines)
     RulesVersion.objects.filter(
         pk__in={v.pk for v in regie_month.versions.values()}, locked=False
     ).update(locked=True)
     _record(run, drafts, by_family)
     return [invoice.pk for invoice in invoices]
+
+
+LINE_COLUMNS = (
+    "invoice_id",
+    "section_id",
+    "position",
+    "child_id",
+    "activity_id",
+    "enrolment_id",
+    "date",
+    "case",
+    "quantity",
+    "unit_price",
+    "amount",
+    "explanation",
+    "base_price",
+    "rules_version_id",
+    "regularised_month",
+)
+
+
+def _insert_lines(lines: list[dict]) -> None:
+    """Insert the batch's lines with one prepared statement: a run writes hundreds of
+    thousands, and building a model instance for each took most of its time."""
+    if not lines:
+        return
+    quote = connection.ops.quote_name
+    # The model's own table and column names, quoted: nothing from outside.
+    sql = (
+        f"INSERT INTO {quote(InvoiceLine._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(column) for column in LINE_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
+    )
+    as_text = connection.vendor == "sqlite"
+
+    def day(value):
+        return value.isoformat() if as_text and value is not None else value
+
+    rows = []
+    for position, line in enumerate(lines):
+        section = line.get("section")
+        rows.append(
+            (
+                line["invoice_id"],
+                section.pk if section is not None else None,
+                position,
+                line["child_id"],
+                line["activity_id"],
+                line["enrolment_id"],
+                day(line["date"]),
+                line["case"],
+                line["quantity"],
+                line["unit_price"],
+                line["amount"],
+                line["explanation"],
+                line.get("base_price"),
+                line.get("rules_version_id"),
+                day(line.get("regularised_month")),
+            )
+        )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def _section_rows(run, draft, section, invoice, lines) -> ServiceMonth:
@@ -288,46 +351,39 @@ def _section_rows(run, draft, section, invoice, lines) -> ServiceMonth:
         invoice=invoice if invoiced else None,
     )
     common = {
-        "invoice": row.invoice,
+        "invoice_id": invoice.pk if invoiced else None,
+        "section": row,
         "child_id": enrolment.child_id,
         "activity_id": enrolment.period.activity_id,
-        "enrolment": enrolment,
+        "enrolment_id": enrolment.pk,
     }
     if result.carried_in:
         lines.append(
-            (
-                row,
-                InvoiceLine(
-                    **common,
-                    position=len(lines),
-                    date=run.month,
-                    case=InvoiceLine.CARRIED_IN,
-                    quantity=1,
-                    unit_price=result.carried_in,
-                    amount=result.carried_in,
-                    explanation=carried_in_text(
-                        result.carried_in, section.version.document["minimum_invoice"]
-                    ),
+            {
+                **common,
+                "date": run.month,
+                "case": InvoiceLine.CARRIED_IN,
+                "quantity": 1,
+                "unit_price": result.carried_in,
+                "amount": result.carried_in,
+                "explanation": carried_in_text(
+                    result.carried_in, section.version.document["minimum_invoice"]
                 ),
-            )
+            }
         )
     base = section.tariff.amount
     for line in result.lines:
         lines.append(
-            (
-                row,
-                InvoiceLine(
-                    **common,
-                    position=len(lines),
-                    date=line.date,
-                    case=line.case,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    amount=line.amount,
-                    explanation=line.explanation,
-                    base_price=base,
-                    rules_version=section.version,
-                ),
-            )
+            {
+                **common,
+                "date": line.date,
+                "case": line.case,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "explanation": line.explanation,
+                "base_price": base,
+                "rules_version_id": section.version.pk,
+            }
         )
     return row

@@ -90,7 +90,12 @@ def test_an_agent_simulates_reviews_and_issues_the_month(
     assert response.status_code == 302 and dry.dry_run
     page = agent_client.get(reverse("billing_admin:run_detail", args=[dry.pk]))
     text = page.content.decode()
-    assert "Famille Giraud" in text and "présence réservée" in text
+    assert "Famille Giraud" in text
+    family = dry.families.get().family_id
+    lines = agent_client.get(
+        reverse("billing_admin:run_family", args=[dry.pk, family])
+    ).content.decode()
+    assert "présence réservée" in lines and "Léa — Restauration scolaire" in lines
     assert not Invoice.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         agent_client.post(reverse("billing_admin:run_issue", args=[dry.pk]))
