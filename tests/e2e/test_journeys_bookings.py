@@ -44,20 +44,24 @@ def checks(page):
 def canteen_for_sarah_and_lea():
     canteen = ActivityPage.objects.get(title="Restauration scolaire")
     period = canteen.periods.get()
-    schedule = ServiceSchedule.objects.create(period=period, weekdays=[0, 1, 3, 4])
-    ServiceSession.objects.create(
-        schedule=schedule,
-        name="Déjeuner",
-        starts=datetime.time(11, 45),
-        ends=datetime.time(13, 30),
+    # The billing demo may already have given the canteen its lunch and Léa her place.
+    schedule, _ = ServiceSchedule.objects.get_or_create(
+        period=period, defaults={"weekdays": [0, 1, 3, 4]}
     )
+    if not schedule.sessions.exists():
+        ServiceSession.objects.create(
+            schedule=schedule,
+            name="Déjeuner",
+            starts=datetime.time(11, 45),
+            ends=datetime.time(13, 30),
+        )
     family = Family.objects.get(name="Famille Giraud")
     commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
     enrolments.confirm(
         family,
         commune,
         period,
-        list(family.children.order_by("birth_date")),
+        list(family.children.exclude(enrolments__period=period).order_by("birth_date")),
         enrolments.QfChoice(enrolments.Enrolment.QfSource.NONE),
     )
     return family
