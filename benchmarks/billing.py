@@ -14,7 +14,9 @@ Measures, in one process, the way a db_worker runs each batch:
 - a batch of invoice PDFs laid out (WeasyPrint, PDF/UA, worker processes as the
   certificates), pages/s.
 
-    .venv/bin/python benchmarks/billing.py [--families 10000] [--pdfs 200]
+    .venv/bin/python benchmarks/billing.py [--families 10000] [--pdfs 200] [--workers 1]
+
+``--workers 2`` runs the batches in two processes, as two db_worker processes would.
 
 Targets (2-core machine): dry run ≤ 60 s, real run ≤ 60 s, PDFs ≥ 15 pages/s in batch.
 Prints its figures, then one line of JSON.
@@ -170,12 +172,42 @@ def create_data(families: int, today: datetime.date):
     return regie, month
 
 
-def run_all(run) -> float:
+def _worker(environment: dict, batches: list[int]) -> int:
+    """A db_worker's share of a run, in its own process (spawned: a fresh Django)."""
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from family_portal.billing import runs
+
+    for pk in batches:
+        runs.process_batch(pk)
+    return len(batches)
+
+
+def run_all(run, workers: int = 1) -> float:
+    """Every batch of the run, by one process or ``workers`` processes taking turns,
+    as that many db_worker processes share a run; wall-clock seconds."""
     from family_portal.billing import runs
 
     started = time.perf_counter()
-    for pk in runs.pending_batches(run):
-        runs.process_batch(pk)
+    pending = runs.pending_batches(run)
+    if workers < 2:
+        for pk in pending:
+            runs.process_batch(pk)
+        return time.perf_counter() - started
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    environment = {
+        key: os.environ[key]
+        for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MEDIA_ROOT", "LOG_LEVEL")
+    }
+    shares = [pending[index::workers] for index in range(workers)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        done = sum(pool.map(_worker, [environment] * workers, shares))
+    check(done == len(pending), f"{done} batches of {len(pending)}")
     return time.perf_counter() - started
 
 
@@ -183,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=10_000)
     parser.add_argument("--pdfs", type=int, default=200, help="invoices laid out")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the run's batches"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-billing-") as folder:
@@ -210,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start = time.perf_counter()
         dry = runs.start_run(regie, month, dry_run=True, today=today)
-        dry_seconds = run_all(dry) + (time.perf_counter() - start)
+        dry_seconds = run_all(dry, args.workers) + (time.perf_counter() - start)
         dry.refresh_from_db()
         check(dry.status == BillingRun.Status.DONE, f"dry run {dry.status}")
         reviewed = RunFamily.objects.filter(run=dry).count()
@@ -219,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start = time.perf_counter()
         real = runs.start_run(regie, month, dry_run=False, today=today)
-        real_seconds = run_all(real) + (time.perf_counter() - start)
+        real_seconds = run_all(real, args.workers) + (time.perf_counter() - start)
         real.refresh_from_db()
         check(real.status == BillingRun.Status.DONE, f"real run {real.status}")
         invoices = Invoice.objects.filter(run=real).count()
@@ -268,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"dry_run_s": 60, "real_run_s": 60, "pdf_pages_per_s": 15}
     result = {
         "families": args.families,
+        "workers": args.workers,
         "children": args.families * 2,
         "bookings": bookings,
         "dry_run_s": round(dry_seconds, 1),

@@ -125,20 +125,21 @@ def process_batch(batch_pk: int) -> list[int]:
 
 
 def _process_batch(batch_pk: int) -> list[int]:
+    batch = RunBatch.objects.select_related("run__regie").get(pk=batch_pk)
+    if batch.done:
+        return []
+    run = batch.run
+    BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.PENDING).update(
+        status=BillingRun.Status.RUNNING
+    )
+    # Computed before the transaction, which then only writes: workers compute their
+    # batches side by side, and a régie's number series stays locked for a moment only.
+    regie_month = RegieMonth(run.regie, run.month)
+    drafts = regie_month.compute(batch.family_ids)
     with transaction.atomic():
-        batch = (
-            RunBatch.objects.select_for_update()
-            .select_related("run__regie")
-            .get(pk=batch_pk)
-        )
-        if batch.done:
+        batch = RunBatch.objects.select_for_update().get(pk=batch_pk)
+        if batch.done:  # another worker did it meanwhile
             return []
-        run = batch.run
-        BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.PENDING).update(
-            status=BillingRun.Status.RUNNING
-        )
-        regie_month = RegieMonth(run.regie, run.month)
-        drafts = regie_month.compute(batch.family_ids)
         if run.dry_run:
             issued = []
             _record(run, drafts, {})
