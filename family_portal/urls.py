@@ -28,4 +28,5 @@ urlpatterns = [
         name="certificate",
     ),
     path("reservations/", include("family_portal.bookings.urls")),
+    path("factures/", include("family_portal.billing.urls")),
 ]

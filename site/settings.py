@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "family_portal",
     "family_portal.bookings",
     "family_portal.discovery",
+    "family_portal.billing",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

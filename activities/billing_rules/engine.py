@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 
 from activities.pricing.formatting import format_money, format_number
 from activities.service_calendar import MONTHS
@@ -254,6 +255,8 @@ def _reason(
     return f"{day} : absence sur un jour réservé"
 
 
+# A month repeats the same few charges on every line: format each once.
+@lru_cache(maxsize=1024)
 def _describe_charge(charge: Charge, base: Decimal, unit_price: Decimal) -> str:
     if charge.kind == "factor":
         if charge.value == 0:

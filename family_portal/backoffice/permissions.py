@@ -26,6 +26,11 @@ AGENT_MODEL_PERMISSIONS = [
     ("family_portal", "certificate", ("view", "print")),
     ("qf_connector", "apicalllog", ("view",)),
     ("activities", "bareme", ("view", "add", "change")),
+    ("billing", "regie", ("view",)),
+    ("billing", "servicerules", ("view", "add", "change")),
+    ("billing", "billingrun", ("view", "add")),
+    ("billing", "invoice", ("view", "add")),
+    ("billing", "adjustment", ("view", "add")),
 ]
 
 # The permission that makes a user a family-service agent: it opens the menu group,

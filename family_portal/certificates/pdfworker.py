@@ -101,11 +101,13 @@ def render_documents(
     jobs: list[tuple[str, str, str]], css: str, css_url: str, files, options
 ) -> list[bytes]:
     """Each (HTML, verification URL, number) as its own PDF (runs in a worker process),
-    its QR code drawn at the placeholder."""
+    its QR code drawn at the placeholder if the page has one."""
     fetcher, font_config, stylesheet = _resources(css, css_url, files)
     return [
         lay_out(
-            html.replace(QR_PLACEHOLDER, qr_svg(url, number), 1),
+            html.replace(QR_PLACEHOLDER, qr_svg(url, number), 1)
+            if QR_PLACEHOLDER in html
+            else html,
             fetcher,
             font_config,
             stylesheet,

@@ -57,25 +57,28 @@ class Resources:
     stamp: float
 
 
-def resources() -> Resources:
-    path = finders.find(STYLESHEET)
+def resources(stylesheet: str = STYLESHEET) -> Resources:
+    """The fetcher, fonts and parsed CSS of `stylesheet` (a static path), once per
+    process and style sheet: certificates and invoices share this way of laying out."""
+    path = finders.find(stylesheet)
     if path is None:
-        raise FileNotFoundError(f"static file {STYLESHEET} not found")
+        raise FileNotFoundError(f"static file {stylesheet} not found")
     stamp = Path(path).stat().st_mtime
-    cached = getattr(_local, "resources", None)
+    cache = getattr(_local, "resources", None)
+    if cache is None:
+        cache = _local.resources = {}
+    cached = cache.get(stylesheet)
     if cached is None or cached.stamp != stamp:  # the CSS changed: development only
         css = Path(path).read_text(encoding="utf-8")
         fetcher = LocalFilesFetcher()
         font_config = FontConfiguration()
-        stylesheet = CSS(
+        sheet = CSS(
             string=css,
-            base_url=static_url(STYLESHEET),
+            base_url=static_url(stylesheet),
             url_fetcher=fetcher,
             font_config=font_config,
         )
-        cached = _local.resources = Resources(
-            fetcher, font_config, stylesheet, css, stamp
-        )
+        cached = cache[stylesheet] = Resources(fetcher, font_config, sheet, css, stamp)
     return cached
 
 
@@ -150,8 +153,9 @@ def render_html(certificate, *, commune_settings, logo=None, draw_qr=True) -> st
         )
 
 
-def html_to_pdf(html: str) -> bytes:
-    shared = resources()
+def html_to_pdf(html: str, stylesheet: str = STYLESHEET) -> bytes:
+    """One HTML document as a tagged PDF/UA-1, laid out in this process."""
+    shared = resources(stylesheet)
     return pdfworker.lay_out(
         html, shared.fetcher, shared.font_config, shared.stylesheet, TAGGED
     )
@@ -236,6 +240,52 @@ def _render_in_workers(chunks, commune_settings, workers, progress):
             done += len(chunk)
             if progress is not None:
                 progress(done)
+
+
+def render_pages(
+    htmls: Sequence[str],
+    *,
+    stylesheet: str,
+    logo: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    workers: int | None = None,
+) -> list[bytes]:
+    """Each HTML document as its own tagged PDF, in order: laid out in parallel worker
+    processes (one per core) when there are several chunks, like certificates."""
+    workers = (
+        workers
+        or getattr(settings, "CERTIFICATE_RENDER_WORKERS", 0)
+        or os.cpu_count()
+        or 1
+    )
+    size = max(chunk_size, 1)
+    chunks = [htmls[start : start + size] for start in range(0, len(htmls), size)]
+    if workers < 2 or len(chunks) < 2:
+        return [html_to_pdf(html, stylesheet) for html in htmls]
+    shared = resources(stylesheet)
+    if logo:
+        shared.fetcher.fetch(logo)  # read it here, hand it over as bytes
+    files = shared.fetcher.preloaded()
+    css_url = static_url(stylesheet)
+    context = multiprocessing.get_context("spawn")
+    results: dict[int, list[bytes]] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)), mp_context=context
+    ) as pool:
+        futures = {
+            pool.submit(
+                pdfworker.render_documents,
+                [(html, "", "") for html in chunk],
+                shared.css,
+                css_url,
+                files,
+                TAGGED,
+            ): index
+            for index, chunk in enumerate(chunks)
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+    return [pdf for index in range(len(chunks)) for pdf in results[index]]
 
 
 def join_pdfs(parts: Sequence[bytes], *, title: str, target=None):

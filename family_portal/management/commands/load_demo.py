@@ -7,6 +7,7 @@ from wagtail.models import Site
 
 from activities.demo import load_demo_activities
 from family_portal.backoffice.demo import load_backoffice_demo
+from family_portal.billing.demo import load_billing_demo
 from family_portal.bookings.demo import load_bookings_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from family_portal.franceconnect.demo import load_franceconnect_demo
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 load_franceconnect_demo(commune)
                 load_backoffice_demo(commune)
                 load_bookings_demo(commune)
+                load_billing_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

@@ -1,0 +1,81 @@
+"""An invoice's lines grouped by child and service, as the family's page and the PDF show
+them: one group per section (a child's month in a service), then the other lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from activities.billing_rules.model import LINE_CASES
+
+from .models import CASE_LABELS, Invoice, InvoiceLine
+
+OTHER_CASES = {
+    "forfait": "Forfait mensuel",
+    "late_pickup": "Retard",
+    InvoiceLine.CARRIED_IN: "Report",
+    InvoiceLine.REGULARISATION: "Régularisation",
+    InvoiceLine.CORRECTION: "Correction",
+    InvoiceLine.CREDIT: "Avoir",
+}
+
+
+def case_label(case: str) -> str:
+    if case in CASE_LABELS:
+        return str(CASE_LABELS[case])
+    return OTHER_CASES.get(case, case)
+
+
+@dataclass
+class Group:
+    title: str
+    tariff: str = ""
+    deliberation: str = ""
+    lines: list = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+def groups_of(invoice: Invoice) -> list[Group]:
+    lines = list(
+        invoice.lines.select_related(
+            "child", "activity", "section__rules_version"
+        ).order_by("position", "pk")
+    )
+    groups: dict[object, Group] = {}
+    for line in lines:
+        line.case_label = case_label(line.case)
+        line.is_engine_case = line.case in LINE_CASES
+        key = line.section_id or ("other", line.child_id, line.case)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _group(line)
+        group.lines.append(line)
+    return list(groups.values())
+
+
+def _group(line) -> Group:
+    if line.section_id is not None:
+        document = line.section.rules_version.document
+        service = document.get("label") or line.activity.title
+        deliberation = document.get("deliberation") or {}
+        rules = ""
+        if deliberation:
+            rules = f"Règlement : délibération {deliberation['reference']} du " + (
+                "{2}/{1}/{0}".format(*deliberation["date"].split("-"))
+            )
+        return Group(
+            title=f"{line.child.first_name} — {service}",
+            tariff=line.section.tariff,
+            deliberation=rules,
+        )
+    title = OTHER_CASES.get(line.case, "Autres lignes")
+    if line.case == InvoiceLine.REGULARISATION:
+        title = "Régularisations"
+    elif line.case == InvoiceLine.CORRECTION:
+        title = "Corrections"
+    if line.child_id:
+        title = f"{line.child.first_name} — {title}"
+    return Group(title=title)

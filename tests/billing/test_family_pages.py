@@ -1,0 +1,96 @@
+"""The family's side: Mes factures, an invoice's lines, its PDF (laid out once, PDF/UA),
+the e-mail; a parent sees only their own family's invoices."""
+
+import pikepdf
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from family_portal.billing import corrections, tasks
+from family_portal.billing.models import Invoice
+from tests.factories import UserFactory
+from tests.family_portal.factories import ChildFactory, FamilyFactory
+
+from .conftest import after, september
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invoice(regie, booked, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.start(regie, september(), dry_run=False, today=after(september()))
+    return Invoice.objects.get()
+
+
+def test_the_invoice_is_laid_out_once_tagged_and_e_mailed(invoice, parent):
+    assert invoice.pdf, "laid out in the background right after the run"
+    with invoice.pdf.open("rb") as stored, pikepdf.open(stored) as pdf:
+        assert str(pdf.Root.Lang) == "fr"
+        assert "/StructTreeRoot" in pdf.Root  # tagged (PDF/UA-1)
+        assert str(pdf.docinfo["/Title"]).startswith(f"Facture {invoice.number}")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [parent.email]
+    assert invoice.number in message.subject
+    assert message.attachments[0][0] == f"facture-{invoice.number}.pdf"
+    invoice.refresh_from_db()
+    assert invoice.emailed_at is not None
+    name = invoice.pdf.name
+    tasks.lay_out_invoices.enqueue([invoice.pk])
+    invoice.refresh_from_db()
+    assert invoice.pdf.name == name and len(mail.outbox) == 1
+
+
+def test_mes_factures_lists_status_balance_and_lines_by_child(client, parent, invoice):
+    client.force_login(parent)
+    page = client.get(reverse("family_portal:billing:list"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"Facture n° {invoice.number}" in text
+    assert "restent à payer" in text
+    detail = client.get(reverse("family_portal:billing:detail", args=[invoice.pk]))
+    text = detail.content.decode()
+    assert (
+        "Léa — Restauration scolaire" in text and "Tom — Restauration scolaire" in text
+    )
+    assert "présence réservée" in text
+    assert "délibération 2025-041" in text
+    pdf = client.get(reverse("family_portal:billing:pdf", args=[invoice.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_a_credit_note_shows_on_the_family_side(client, parent, invoice, agent):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "lay_out_on_commit", lambda ids: None)
+        note = corrections.issue_credit_note(
+            invoice, "3.50", "Repas non servi", user=agent
+        )
+    client.force_login(parent)
+    text = client.get(reverse("family_portal:billing:list")).content.decode()
+    assert f"Avoir n° {note.number}" in text
+    detail = client.get(reverse("family_portal:billing:detail", args=[invoice.pk]))
+    assert "Repas non servi" in detail.content.decode()
+
+
+def test_a_parent_sees_only_their_own_invoices(client, invoice):
+    stranger = UserFactory(username="martin")
+    other = FamilyFactory(name="Famille Martin", users=[stranger])
+    ChildFactory(family=other)
+    client.force_login(stranger)
+    assert (
+        invoice.number
+        not in client.get(reverse("family_portal:billing:list")).content.decode()
+    )
+    for name in ("detail", "pdf"):
+        url = reverse(f"family_portal:billing:{name}", args=[invoice.pk])
+        assert client.get(url).status_code == 404
+    for bad in ("abc", "0", "99999999999999999999"):
+        assert client.get(f"/espace-famille/factures/{bad}/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, invoice):
+    response = client.get(reverse("family_portal:billing:detail", args=[invoice.pk]))
+    assert response.status_code == 302
+    assert invoice.number not in response.content.decode()
