@@ -8,7 +8,7 @@ ask the API nothing. Prints the figures, then one line of JSON.
 
     .venv/bin/python benchmarks/qf_campaign.py [--families 300] [--rate 18.5] [--latency 0.05]
 
-Families are looked up by QF_CAMPAIGN_WORKERS threads (8) sharing the client's
+Families are looked up by QF_CAMPAIGN_WORKERS threads (16) sharing the client's
 throttle, and written by the calling thread in batches: the rate is bounded by the
 throttle (--rate) and by the CPU the database work and the e-mails need.
 sql_queries_per_family counts the queries of every thread (the workers' connections

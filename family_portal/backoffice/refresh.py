@@ -410,7 +410,7 @@ def notify_pending(month: datetime.date, commune, mailer) -> int:
 def campaign_workers() -> int:
     """Families looked up at once: enough to keep the API's allowance busy while
     answers travel (the client's shared throttle keeps the pace); QF_CAMPAIGN_WORKERS."""
-    return max(1, int(getattr(settings, "QF_CAMPAIGN_WORKERS", 8)))
+    return max(1, int(getattr(settings, "QF_CAMPAIGN_WORKERS", 16)))
 
 
 CONFIGURATION_STOP = (
