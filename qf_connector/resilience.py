@@ -85,7 +85,10 @@ class Throttle:
                 self._sleep(wait)
             with self._lock:
                 now = self._clock()
-                while self._released and self._released[0] <= now - self.window:
+                # A nanosecond's tolerance: slots summed in floating point land a hair
+                # short of a whole window, and a wait of 1e-16 s would never pass.
+                horizon = now - self.window + 1e-9
+                while self._released and self._released[0] <= horizon:
                     self._released.popleft()
                 if len(self._released) < self.window_cap:
                     self._released.append(now)
