@@ -339,8 +339,13 @@ API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
 API_PARTICULIER_RATE = env_number("API_PARTICULIER_RATE", 10.0)
-# Families the yearly QF campaign looks up at once (threads sharing the client's rate).
-QF_CAMPAIGN_WORKERS = env_number("QF_CAMPAIGN_WORKERS", 8, int)
+# Families the yearly QF campaign looks up at once (threads sharing the client's rate):
+# enough for the throttle never to wait for a free thread while answers come back slowly
+# (a loaded machine, the API's latency); the throttle alone sets the pace.
+QF_CAMPAIGN_WORKERS = env_number("QF_CAMPAIGN_WORKERS", 16, int)
+# A campaign whose run has not beaten for this long is shown as interrupted (its process
+# died) and may be resumed; the run beats every few seconds.
+QF_CAMPAIGN_LEASE_SECONDS = env_number("QF_CAMPAIGN_LEASE_SECONDS", 60, int)
 # Lookups that web requests (the wizard, an agent's refresh) may wait for at once in one
 # process; beyond it a parent is offered the wizard's fallback at once. Keep it below
 # gunicorn's threads per worker (GUNICORN_THREADS, 8): half of them by default, so that
