@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('family_portal', '0013_guardian_identity_digest'),
+        ('family_portal', '0014_guardian_franceconnect_certification'),
     ]
 
     operations = [
