@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "qf_connector",
     "family_portal",
     "family_portal.bookings",
+    "family_portal.attendance",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
