@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
+    path("pointage/", include("family_portal.attendance.urls")),
     path("attestations/", include("family_portal.certificates.urls")),
     path("communes/", include("home.urls")),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,6 +6,7 @@ from django.db import transaction
 from wagtail.models import Site
 
 from activities.demo import load_demo_activities
+from family_portal.attendance.demo import ANIMATEUR, load_attendance_demo
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from home.demo import DEMO_ACCOUNTS, load_demo
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 commune = CommuneSettings.for_site(site)
                 load_demo_family(commune)
                 load_backoffice_demo(commune)
+                load_attendance_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -46,3 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role:<34} {where:<15} {login:<26} {account.password}"
             )
+        self.stdout.write(
+            f"  {ANIMATEUR['role']:<34} {'/pointage/':<15} "
+            f"{ANIMATEUR['username']:<26} {ANIMATEUR['password']}"
+        )
