@@ -1,3 +1,5 @@
+import datetime
+
 from django.urls import path, register_converter
 
 from . import api, views
@@ -7,15 +9,13 @@ class DayConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value):
-        import datetime
-
         try:
             return datetime.date.fromisoformat(value)
         except ValueError as error:
             raise ValueError(value) from error
 
     def to_url(self, value):
-        return value.isoformat()
+        return value if isinstance(value, str) else value.isoformat()
 
 
 register_converter(DayConverter, "day")

@@ -21,6 +21,7 @@ from tests.bookings.conftest import (  # noqa: F401 - fixtures, by name
     schedule,
 )
 from tests.factories import UserFactory
+from tests.family_portal.backoffice_support import agent_client_fixture  # noqa: F401
 from tests.family_portal.conftest import canteen, giraud_family  # noqa: F401
 
 
