@@ -15,7 +15,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -128,8 +128,15 @@ def record_taps(user, payload, *, reason: str = "", now=None) -> list[Result]:
 def _record(user, parsed, results, reason, now) -> None:
     known = {
         t.tap_id: t
-        for t in Tap.objects.filter(tap_id__in=[tap.tap_id for _, tap in parsed])
+        for t in Tap.objects.filter(tap_id__in=[tap.tap_id for _, tap in parsed]).only(
+            "tap_id", "message"
+        )
     }
+    if all(tap.tap_id in known for _, tap in parsed):  # a batch sent again
+        for index, tap in parsed:
+            results[index].outcome = "duplicate"
+            results[index].message = known[tap.tap_id].message
+        return
     sites = {site.pk: site for site in sites_for(user).prefetch_related("schedules")}
     site_schedules = {
         pk: {s.pk for s in site.schedules.all()} for pk, site in sites.items()
@@ -137,8 +144,10 @@ def _record(user, parsed, results, reason, now) -> None:
     sessions = ServiceSession.objects.select_related("schedule__period").in_bulk(
         {tap.session_id for _, tap in parsed}
     )
-    enrolments = Enrolment.objects.select_related("child").in_bulk(
-        {tap.enrolment_id for _, tap in parsed}
+    enrolments = (
+        Enrolment.objects.select_related("child")
+        .only("period_id", "child__first_name", "child__school")
+        .in_bulk({tap.enrolment_id for _, tap in parsed})
     )
     days = {tap.date for _, tap in parsed}
     closings = {
@@ -171,7 +180,6 @@ def _record(user, parsed, results, reason, now) -> None:
             previous = known[tap.tap_id]
             results[index].outcome = "duplicate"
             results[index].message = previous.message
-            results[index].mark = previous.mark
             continue
         try:
             correction = _check(
@@ -206,9 +214,12 @@ def _record(user, parsed, results, reason, now) -> None:
         known[tap.tap_id] = None  # the same id twice in one batch counts once
     marks = _marks_for(accepted, sites, enrolments, now)
     rows = []
+    changed = {}
     for index, tap, correction in sorted(accepted, key=lambda item: item[1].tapped_at):
         mark = marks[(tap.enrolment_id, tap.session_id, tap.date)]
         applied = _apply(mark, tap, correction, now)
+        if applied:
+            changed[mark.pk] = mark
         outcome = Tap.Outcome.APPLIED if applied else Tap.Outcome.SUPERSEDED
         results[index].outcome = outcome
         results[index].mark = mark
@@ -227,23 +238,47 @@ def _record(user, parsed, results, reason, now) -> None:
             )
         )
     rows.extend(tap for tap in known.values() if tap is not None and tap.pk is None)
-    Mark.objects.bulk_update(
-        list(marks.values()),
-        [
-            "status",
-            "status_at",
-            "arrival",
-            "arrival_at",
-            "departure",
-            "departure_at",
-            "corrected",
-            "updated_at",
-            "site",
-        ],
-    )
+    _save(changed.values())
     # ignore_conflicts: the same tap sent at once by two requests is kept once; applying
     # it twice changed nothing (same value, same time).
     Tap.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+MARK_COLUMNS = (
+    "status",
+    "status_at",
+    "arrival",
+    "arrival_at",
+    "departure",
+    "departure_at",
+    "corrected",
+    "updated_at",
+)
+
+
+def _save(marks) -> None:
+    """Write the changed marks in one statement run for each (``bulk_update`` builds a
+    CASE per field and row: seconds for a batch of 300)."""
+    marks = list(marks)
+    if not marks:
+        return
+    fields = [Mark._meta.get_field(name) for name in MARK_COLUMNS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Names from the model's own metadata, quoted; every value a parameter.
+    sql = f"UPDATE {quote(Mark._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [
+                    field.get_db_prep_save(getattr(mark, field.attname), connection)
+                    for field in fields
+                ]
+                + [mark.pk]
+                for mark in marks
+            ],
+        )
 
 
 def _who(user):

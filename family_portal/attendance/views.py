@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from .closing import ClosingError
 from .closing import close_session as close_list
 from .groups import can_check_in, manages_attendance
+from .rendering import rows_html
 from .services import check_session, check_site, day_list, sessions_on, sites_for
 
 LOGIN = reverse_lazy("attendance:login")
@@ -99,10 +100,10 @@ def check_in(request, site_id, session_id, day):
             "activity": session.schedule.period.activity,
             "states": listed.states(),
             "future": day > timezone.localdate(),
-            "times": [
-                ("arrival", "Arrivée", session.starts),
-                ("departure", "Départ", session.ends),
-            ],
+            "rows": {
+                name: rows_html(getattr(listed, name))
+                for name in ("booked", "unbooked", "addable")
+            },
         },
     )
 
@@ -155,13 +156,15 @@ def manifest(request):
             "scope": reverse("attendance:home"),
             "display": "standalone",
             "background_color": "#ffffff",
-            "theme_color": "#000091",
+            "theme_color": "#0b5e55",
             "icons": [
                 {
-                    "src": static("attendance/icon.svg"),
-                    "sizes": "any",
-                    "type": "image/svg+xml",
+                    "src": static(f"attendance/icon-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any",
                 }
+                for size in (192, 512)
             ],
         },
         content_type="application/manifest+json",

@@ -28,6 +28,43 @@
   let problem = "";
   let lastSent = null;
 
+  // --- each row's controls, from the page's <template> elements -----------------------
+  const TIMES = [["arrival", "Arrivée", root.dataset.starts], ["departure", "Départ", root.dataset.ends]];
+
+  function template(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function addControls(row) {
+    if ("closed" in row.dataset || "readonly" in root.dataset) return;
+    const pk = row.dataset.enrolment;
+    const name = row.querySelector(".child__name").textContent;
+    const actions = template("checkin-status");
+    actions.setAttribute("aria-labelledby", "nom-" + pk);
+    if ("justifiable" in row.dataset) actions.appendChild(template("checkin-justified"));
+    row.appendChild(actions);
+    if (!("timed" in row.dataset)) return;
+    const times = document.createElement("div");
+    times.className = "child__times";
+    TIMES.forEach(([field, label, booked]) => {
+      const block = template("checkin-time");
+      const input = block.querySelector("input");
+      input.id = field + "-" + pk;
+      input.dataset.time = field;
+      input.value = booked;
+      block.querySelector("label").htmlFor = input.id;
+      block.querySelector("[data-label]").textContent = label;
+      block.querySelector("label [data-who]").textContent = " de " + name;
+      block.querySelector("[data-save]").dataset.save = field;
+      block.querySelector("[data-save] [data-who]").textContent = " l'heure : " + label.toLowerCase() + " de " + name;
+      block.querySelector("[data-now]").dataset.now = field;
+      block.querySelector("[data-now] [data-who]").textContent = " : " + label.toLowerCase() + " de " + name;
+      times.appendChild(block);
+    });
+    row.appendChild(times);
+  }
+  root.querySelectorAll("li.child").forEach(addControls);
+
   function readServer(children) {
     server = {};
     children.forEach((child) => { server[child.enrolment] = child; });
