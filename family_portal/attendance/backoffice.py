@@ -99,6 +99,8 @@ def month(request, schedule_id, month):
     )
     first = _month(month)
     report = month_report(schedule, first, _site(request, schedule))
+    closing = month_closing(schedule.pk, first)
+    closer = closing.closed_by if closing else None
     return render(
         request,
         "month.html",
@@ -106,6 +108,7 @@ def month(request, schedule_id, month):
         {
             "report": report,
             "unchecked": report.unchecked(),
+            "closing_by": (closer.get_full_name() or closer.username) if closer else "",
             "schedule": schedule,
             "month_key": first.strftime("%Y-%m"),
             "previous": (first - datetime.timedelta(days=1)).strftime("%Y-%m"),
@@ -130,8 +133,8 @@ def export(request, schedule_id, month):
     return response
 
 
-@require_POST
 @agents_only
+@require_POST
 def close(request, schedule_id, month):
     schedule = get_object_or_404(ServiceSchedule, pk=schedule_id)
     first = _month(month)

@@ -70,6 +70,10 @@ def test_closing_the_month_then_correcting_with_a_reason(
         MonthClosing.objects.create(schedule=lunch.schedule, month=day.replace(day=1))
     else:
         assert "clôturé" in response.text
+    month_page = agent_client.get(
+        reverse("attendance_admin:month", args=[lunch.schedule_id, month_of])
+    )
+    assert "Mois clôturé le" in month_page.text
     lea = enrolments["Léa"]
     url = reverse("attendance_admin:correct", args=[lea.pk, lunch.pk, day])
     refused = agent_client.post(

@@ -6,7 +6,13 @@ import datetime
 import pytest
 
 from family_portal.attendance import closing
-from family_portal.attendance.models import AttendanceSite, Mark, Tap
+from family_portal.attendance.models import (
+    AttendanceSite,
+    Mark,
+    MonthClosing,
+    SessionClosure,
+    Tap,
+)
 from family_portal.attendance.services import day_list, presences_for, sites_for
 from family_portal.attendance.taps import TapError, record_taps
 from family_portal.bookings.models import AbsenceReport, Booking, BookingEvent
@@ -242,3 +248,40 @@ def test_parents_and_strangers_reach_no_site(site, animateur, parent, agent):
     assert list(sites_for(animateur)) == [site]
     assert list(sites_for(parent)) == []
     assert list(sites_for(agent)) == [site]
+
+
+def test_every_action_leaves_who_when_and_why(
+    site, animateur, agent, enrolments, lunch, day, now, booked
+):
+    lea, tom = enrolments["Léa"], enrolments["Tom"]
+    record_taps(
+        animateur,
+        [
+            tap(site, lea, lunch, day, at=now),
+            tap(site, lea, lunch, day, value="absent_justified", at=now),  # refused
+        ],
+        now=now,
+    )
+    later = now + datetime.timedelta(days=40)
+    closing.close_month(lunch.schedule, day, user=agent, now=later)
+    record_taps(
+        agent,
+        [tap(site, tom, lunch, day, value="absent", at=later)],
+        reason="Oubli",
+        now=later,
+    )
+    other_day = day + datetime.timedelta(days=40)
+    closing.close_session(site, lunch, other_day, user=animateur, reason="Sortie")
+    trail = list(
+        Tap.objects.order_by("pk").values_list(
+            "user", "received_at", "outcome", "reason"
+        )
+    )
+    assert trail == [
+        (animateur.pk, now, "applied", ""),
+        (animateur.pk, now, "refused", ""),
+        (agent.pk, later, "applied", "Oubli"),
+    ]
+    assert MonthClosing.objects.get().closed_by == agent
+    closure = SessionClosure.objects.get()
+    assert (closure.closed_by, closure.reason) == (animateur, "Sortie")
