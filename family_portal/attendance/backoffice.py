@@ -9,13 +9,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from family_portal.bookings.models import ServiceSchedule, ServiceSession
 from family_portal.models import Enrolment
@@ -134,10 +133,11 @@ def export(request, schedule_id, month):
 
 
 @agents_only
-@require_POST
 def close(request, schedule_id, month):
     schedule = get_object_or_404(ServiceSchedule, pk=schedule_id)
     first = _month(month)
+    if request.method != "POST":  # after the lookups: a bad id is a 404
+        return HttpResponseNotAllowed(["POST"])
     try:
         close_month(schedule, first, user=request.user)
     except ClosingError as error:

@@ -213,7 +213,9 @@ def scene(canteen, groups):
     ensure_attendance_groups()  # the agents' attendance permissions, the animateurs
     attendance_site = AttendanceSite.objects.create(name="École des Glycines")
     attendance_site.schedules.add(schedule)
-    attendance_site.animateurs.add(UserFactory(username="animatrice"))
+    animateur = UserFactory(username="animatrice")
+    animateur.groups.add(ensure_attendance_groups())
+    attendance_site.animateurs.add(animateur)
 
     other_parent = UserFactory(username="roux", email="roux@example.org")
     other = FamilyFactory(name="Famille Roux", users=[other_parent])
@@ -239,6 +241,7 @@ def scene(canteen, groups):
         "bareme": canteen.bareme_links.get().bareme,
         "site": commune.site,
         "attendance_site": attendance_site,
+        "animateur": animateur,
         "session": lunch,
         "schedule": schedule,
         "today": today,
