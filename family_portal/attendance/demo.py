@@ -57,17 +57,22 @@ def _animateur():
     return user
 
 
+EVENING = "Accueil du soir"
+
+
 def _schedule(period):
-    """The after-school care's evening session (a schedule made when none exists)."""
-    schedule, created = ServiceSchedule.objects.get_or_create(period=period)
-    if created or not schedule.sessions.exists():
-        ServiceSession.objects.create(
+    """The after-school care's schedule and its evening session (made when missing: the
+    bookings demo, loaded first, usually gives it morning and evening care)."""
+    schedule, _ = ServiceSchedule.objects.get_or_create(period=period)
+    session = schedule.sessions.filter(name=EVENING).first()
+    if session is None:
+        session = ServiceSession.objects.create(
             schedule=schedule,
-            name="Accueil du soir",
+            name=EVENING,
             starts=datetime.time(16, 30),
             ends=datetime.time(18, 30),
         )
-    return schedule
+    return schedule, session
 
 
 def _runs_today(schedule, today, user):
@@ -147,14 +152,13 @@ def load_attendance_demo(commune, today: datetime.date | None = None):
     if period is None:
         return None
     user = _animateur()
-    schedule = _schedule(period)
+    schedule, session = _schedule(period)
     site, _ = AttendanceSite.objects.get_or_create(
         name=SCHOOL, defaults={"address": "1 rue Jules-Ferry", "schools": SCHOOL}
     )
     site.schedules.add(schedule)
     site.animateurs.add(user)
     _runs_today(schedule, today, user)
-    session = schedule.sessions.order_by("sort_order", "pk").first()
     enrolled = _families(commune, period)
     for enrolment in enrolled[:-1]:  # the last one comes without booking
         bookings.book(enrolment, session, [today], user=user, by_agent=True)

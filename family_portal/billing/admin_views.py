@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from family_portal.backoffice.permissions import require_perms
 from home.ids import id_or_404
@@ -128,10 +127,13 @@ def run_progress(request, pk):
 
 
 @require_perms(ADD_RUN)
-@require_POST
 def run_issue(request, pk):
     """From a reviewed dry run: start (or resume) the real run of its month."""
     dry = get_object_or_404(BillingRun, pk=id_or_404(pk))
+    if (
+        request.method != "POST"
+    ):  # after the lookup: a bad id is a 404 whatever the verb
+        return HttpResponseNotAllowed(["POST"])
     try:
         run = tasks.start(dry.regie, dry.month, dry_run=False, user=request.user)
     except RunRefused as error:
@@ -142,9 +144,10 @@ def run_issue(request, pk):
 
 
 @require_perms(ADD_RUN)
-@require_POST
 def run_resume(request, pk):
     run = get_object_or_404(BillingRun, pk=id_or_404(pk))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     count = tasks.resume(run)
     messages.success(request, f"{count} lot(s) de familles relancé(s).")
     return redirect("billing_admin:run_detail", pk=run.pk)

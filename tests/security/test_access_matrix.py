@@ -338,6 +338,7 @@ OBJECT_OF = {
     "family_backoffice:period_capacity": "period",
     "family_backoffice:campaign_detail": "campaign",
     "family_backoffice:campaign_status": "campaign",
+    "family_backoffice:campaign_resume": "campaign",
     "family_backoffice:enrolment_reprice": "enrolment",
     "family_backoffice:enrolment_override": "enrolment",
     "family_backoffice:enrolment_cancel": "enrolment",
@@ -501,7 +502,11 @@ CHECK_IN_PUBLIC = {
     "attendance:offline",
     "attendance:login",
 }
-POST_ONLY = {"attendance:taps", "attendance:logout", "attendance_admin:close"}
+POST_ONLY = {
+    "attendance:taps",
+    "attendance:logout",
+    "attendance_admin:close",
+}
 
 
 def is_check_in(target) -> bool:
@@ -739,6 +744,7 @@ AGENT_NOT_MEANT = {
     # Forms' targets, POST only (a GET is refused, 405).
     "billing_admin:run_issue",
     "billing_admin:run_resume",
+    "family_backoffice:campaign_resume",
     # Agents see the régies and edit the rules; they delete neither, nor edit a régie.
     "wagtailsnippets_billing_servicerules:delete",
     *(

@@ -111,8 +111,8 @@ def campaign_detail(request, pk):
     )
 
 
-@require_POST
 @require_perms(START_CAMPAIGN)
+@require_POST
 def campaign_resume(request, pk):
     """Resume a campaign its process left "en cours" (killed, restarted)."""
     campaign = get_object_or_404(QfCampaign, pk=pk)
