@@ -16,6 +16,7 @@ urlpatterns = [
     path("compte/logout/", LogoutView.as_view(), name="account_logout"),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
+    path("pointage/", include("family_portal.attendance.urls")),
     path("attestations/", include("family_portal.certificates.urls")),
     path("communes/", include("home.urls")),
     path("recherche/", include("family_portal.discovery.urls")),

@@ -249,11 +249,13 @@ class CalendarChange(models.Model):
 
 class Booking(models.Model):
     """A child's session on a day. A cancellation keeps the row (billing reads when it was
-    cancelled); booking again reopens it. Its trail is in ``BookingEvent``."""
+    cancelled); booking again reopens it. A session the service could not run (strike,
+    trip) makes its bookings ``closed``. Its trail is in ``BookingEvent``."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Réservé")
         CANCELLED = "cancelled", _("Annulé")
+        CLOSED = "closed", _("Service fermé")
 
     enrolment = models.ForeignKey(
         "family_portal.Enrolment",
@@ -301,6 +303,7 @@ class BookingEvent(models.Model):
         BOOKED = "booked", _("Réservation")
         CANCELLED = "cancelled", _("Annulation")
         PROMOTED = "promoted", _("Place obtenue sur liste d'attente")
+        CLOSED = "closed", _("Service fermé ce jour-là")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"

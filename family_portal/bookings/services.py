@@ -539,3 +539,41 @@ def cost_of(enrolment: Enrolment, session: ServiceSession, count: int) -> Decima
     """What ``count`` sessions cost at the enrolment's frozen tariff (rounded once)."""
     amount = enrolment.amount * units_per_session(enrolment, session) * count
     return amount.quantize(Decimal("0.01"))
+
+
+# --- a session the service could not run ----------------------------------------------
+
+
+def close_bookings(
+    session: ServiceSession,
+    day: date,
+    enrolment_ids: Iterable[int] | None = None,
+    *,
+    user,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """The service did not run ``session`` on ``day`` (strike, trip, closure on the day):
+    every booked child's booking (or only those of ``enrolment_ids``, one site's list)
+    becomes ``closed``, with its trail. Billing reads the state; attendance calls this."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        bookings = Booking.objects.select_for_update().filter(
+            session=session, date=day, status=Booking.Status.BOOKED
+        )
+        if enrolment_ids is not None:
+            bookings = bookings.filter(enrolment_id__in=list(enrolment_ids))
+        closed = list(bookings)
+        for booking in closed:
+            booking.status = Booking.Status.CLOSED
+        Booking.objects.bulk_update(closed, ["status"])
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking=booking,
+                action=BookingEvent.Action.CLOSED,
+                at=now,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                by_agent=True,
+            )
+            for booking in closed
+        )
+    return closed

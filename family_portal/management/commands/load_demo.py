@@ -6,6 +6,7 @@ from django.db import transaction
 from wagtail.models import Site
 
 from activities.demo import load_demo_activities
+from family_portal.attendance.demo import ANIMATEUR, load_attendance_demo
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.billing.demo import load_billing_demo
 from family_portal.bookings.demo import load_bookings_demo
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 load_backoffice_demo(commune)
                 load_bookings_demo(commune)
                 load_billing_demo(commune)
+                load_attendance_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -57,4 +59,6 @@ class Command(BaseCommand):
             f"  {'parent signed in with FranceConnect':<34} {'/compte/login/':<15} "
             f"« S'identifier avec FranceConnect », then {MERCIER['given_name']} "
             f"{MERCIER['family_name']}"
+            f"  {ANIMATEUR['role']:<34} {'/pointage/':<15} "
+            f"{ANIMATEUR['username']:<26} {ANIMATEUR['password']}"
         )
