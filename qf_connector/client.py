@@ -376,18 +376,8 @@ class QuotientClient:
                 raise QuotientError(ErrorKind.UNAVAILABLE, reason="circuit_open")
             verdict = _Verdict(breaker="neutral")
             try:
-                if not self.throttle.acquire(timeout=remaining):
-                    # Held back past the deadline: by the API's own order to wait
-                    # (429, quota spent), or by our queue of callers.
-                    if self.throttle.paused_for() > 0:
-                        raise QuotientError(ErrorKind.RATE_LIMITED, reason="throttle")
-                    raise QuotientError(ErrorKind.UNAVAILABLE, reason="throttle")
-                remaining = deadline - self._clock()
-                if remaining <= 0:
-                    raise QuotientError(ErrorKind.UNAVAILABLE, reason="deadline")
-                trace.attempts += 1
                 verdict = self._attempt(
-                    path, params, headers, remaining, deadline, trace, france_connect
+                    path, params, headers, deadline, trace, france_connect
                 )
             finally:
                 self._tell_breaker(verdict.breaker)
@@ -467,25 +457,16 @@ class QuotientClient:
         path: str,
         params: list[tuple[str, str]],
         headers: dict[str, str],
-        remaining: float,
         deadline: float,
         trace: _Trace,
         france_connect: bool,
     ) -> _Verdict:
-        timeout = httpx.Timeout(
-            connect=min(self.connect_timeout, remaining),
-            read=min(self.read_timeout, remaining),
-            write=min(self.read_timeout, remaining),
-            pool=min(self.connect_timeout, remaining),
-        )
-        request = self._http.build_request(
-            "GET", path, params=params, headers=headers, timeout=timeout
-        )
+        request = self._http.build_request("GET", path, params=params, headers=headers)
         attempt_start = self._clock()
         failure: str | None = None
         response: httpx.Response | None = None
         try:
-            response = self._send(request, remaining, deadline)
+            response = self._send(request, deadline, trace)
         except httpx.TimeoutException:
             failure = "timeout"
         except _DeadlineExceeded:
@@ -528,25 +509,47 @@ class QuotientClient:
         return self._classify(response, france_connect)
 
     def _send(
-        self, request: httpx.Request, remaining: float, deadline: float
+        self, request: httpx.Request, deadline: float, trace: _Trace
     ) -> httpx.Response:
         if not self.hard_deadline:
-            return self._http.send(request)
+            return self._send_now(request, deadline, trace)
         # httpx's timeouts bound each network operation, not the whole exchange: a
         # server dribbling bytes could hold a request far longer. The exchange runs
         # in a worker thread so that the caller gets its answer at the deadline.
-        future = self._get_executor().submit(self._send_in_worker, request, deadline)
+        future = self._get_executor().submit(self._send_now, request, deadline, trace)
         try:
-            return future.result(timeout=remaining)
+            return future.result(timeout=max(0.0, deadline - self._clock()))
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise _DeadlineExceeded from None
 
-    def _send_in_worker(
-        self, request: httpx.Request, deadline: float
+    def _send_now(
+        self, request: httpx.Request, deadline: float, trace: _Trace
     ) -> httpx.Response:
+        """Take the throttle's slot, then send at once, in the thread that sends.
+
+        The throttle decides when a request leaves: a slot taken earlier (by the
+        caller, before the request waits for a pool thread) let requests queued
+        behind a slow moment leave together and exceed the API's allowance.
+        """
         if self._clock() >= deadline:  # queued behind hung requests: caller has gone
-            raise _DeadlineExceeded
+            raise QuotientError(ErrorKind.UNAVAILABLE, reason="deadline")
+        if not self.throttle.acquire(timeout=deadline - self._clock()):
+            # Held back past the deadline: by the API's own order to wait (429,
+            # quota spent), or by our queue of callers. Nothing was sent.
+            if self.throttle.paused_for() > 0:
+                raise QuotientError(ErrorKind.RATE_LIMITED, reason="throttle")
+            raise QuotientError(ErrorKind.UNAVAILABLE, reason="throttle")
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise QuotientError(ErrorKind.UNAVAILABLE, reason="deadline")
+        request.extensions["timeout"] = httpx.Timeout(
+            connect=min(self.connect_timeout, remaining),
+            read=min(self.read_timeout, remaining),
+            write=min(self.read_timeout, remaining),
+            pool=min(self.connect_timeout, remaining),
+        ).as_dict()
+        trace.attempts += 1
         return self._http.send(request)
 
     def _get_executor(self) -> concurrent.futures.ThreadPoolExecutor:

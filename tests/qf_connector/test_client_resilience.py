@@ -9,7 +9,14 @@ import httpx
 import pytest
 import respx
 
+from qf_connector.client import QuotientClient
 from qf_connector.errors import ErrorKind, QuotientError
+from qf_connector.fakeapi.faults import Fault
+from qf_connector.fakeapi.testing import (
+    DEFAULT_TOKEN,
+    TEST_RECIPIENT,
+    fake_api_server,
+)
 from qf_connector.resilience import (
     BreakerState,
     CircuitBreaker,
@@ -474,3 +481,56 @@ def test_a_saturated_throttle_gives_unavailable_at_the_deadline():
             client.lookup_by_identity(identity())
     assert caught.value.kind is ErrorKind.UNAVAILABLE
     assert caught.value.reason == "throttle"
+
+
+class _SendTimes(httpx.HTTPTransport):
+    """Records the moment each request really leaves for the API."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(time.monotonic())
+        return super().handle_request(request)
+
+
+def test_requests_held_up_before_the_send_do_not_bunch_at_the_api():
+    """The API answers the first request after 1 s while one pool thread sends. The
+    throttle's slot must be taken when a request leaves, not when its caller asks:
+    slots handed out during the stall would let the queued requests leave together,
+    and the fake API (10 a second, in a sliding window) would refuse some with 429."""
+    transport = _SendTimes()
+    stall = Fault("latency", latency=1.0, times=1)
+    with fake_api_server(rate_limit=10, faults=[stall]) as server:
+        client = QuotientClient(
+            server.base_url,
+            DEFAULT_TOKEN,
+            TEST_RECIPIENT,
+            transport=transport,
+            rate=8,  # a margin of 2 under the allowance
+            max_workers=1,
+            failure_threshold=1000,
+        )
+        outcomes = []
+
+        def caller():
+            for _ in range(2):
+                try:
+                    client.lookup_by_identity(identity())
+                except QuotientError as error:  # not in the staging cases: 404
+                    outcomes.append(error.kind)
+
+        threads = [threading.Thread(target=caller) for _ in range(10)]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            client.close()
+        stats = server.api.stats.as_dict()
+    assert outcomes == [ErrorKind.NO_FILE] * 20
+    assert stats["rate_limited"] == 0
+    assert stats["requests"] == 20
+    assert busiest_second(transport.sent) <= 10
