@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from family_portal.backoffice.permissions import require_perms
 from home.ids import id_or_404
 
-from . import corrections, documents, export, facts, tasks
+from . import corrections, documents, export, tasks
 from .admin_forms import CorrectionForm, CreditNoteForm, RunForm
 from .compute import RegieMonth, month_label
 from .grouping import groups_of
@@ -86,7 +86,6 @@ def run_detail(request, pk):
             "run": run,
             "page": page,
             "month": month_label(run.month),
-            "attendance_from_bookings": facts.SOURCE == "bookings",
             "with_anomalies": RunFamily.objects.filter(run=run)
             .exclude(anomalies=[])
             .count(),

@@ -207,7 +207,7 @@ class RegieMonth:
         if found.unchecked:
             draft.anomalies.append(
                 f"Présence non pointée pour {name} — {service} : "
-                f"{_days(found.unchecked)} (comptée comme une absence)."
+                f"{_days(found.unchecked)} (facturée d'après la réservation)."
             )
 
     def _carried_in(self, enrolments) -> dict[tuple[int, int], Decimal]:

@@ -1,10 +1,20 @@
 """What the engine bills, gathered from the portal's records: each enrolment's
 occurrences of the month (``activities.billing_rules.Occurrence``).
 
-The one place that knows where the facts come from. Until the attendance app lands, a
-booked day is taken as attended unless the family reported the child absent (an accepted
-medical certificate makes it justified), and a closure of the service calendar closes
-it; plugging attendance in is a change of this module only.
+The one place that knows where the facts come from: bookings (what was booked, cancelled
+and when) and attendance (``family_portal.attendance.services.presences_for``: who came).
+
+- a booked day ticked ``present`` is attended, from the arrival to the departure the
+  animateur ticked (a missing time is taken from the booking), so services billed by time
+  count the real slots and a late pick-up is charged;
+- ticked ``absent``: a no-show (``absent``), unless an agent accepted a medical
+  certificate covering the day (``absent_justified``), as when ticked ``absent_justified``;
+- a booking the service closed (``Booking.Status.CLOSED``) or a closure of the calendar:
+  ``closed``;
+- a child ticked present without a booking: an unbooked presence;
+- a booked day nobody ticked is billed as before attendance: attended unless the family
+  reported the child absent (an accepted certificate makes it justified), and listed in
+  ``unchecked`` for the agents.
 """
 
 from __future__ import annotations
@@ -13,16 +23,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from activities.billing_rules import Occurrence
+from family_portal.attendance.services import presences_for
 from family_portal.bookings.models import (
     AbsenceReport,
     Booking,
     CalendarChange,
+    ServiceSchedule,
     ServiceSession,
 )
 from family_portal.models import Enrolment
-
-# Where presence comes from: "bookings" (assumed from the booking) or "attendance".
-SOURCE = "bookings"
 
 
 @dataclass
@@ -39,76 +48,116 @@ def month_facts(
     enrolment_ids, first: datetime.date, last: datetime.date
 ) -> dict[int, Facts]:
     """Facts per enrolment id for the days from ``first`` to ``last``."""
-    rows = Booking.objects.filter(
-        enrolment_id__in=enrolment_ids, date__range=(first, last)
-    ).values_list("enrolment_id", "session_id", "date", "status", "cancelled_at")
+    enrolment_ids = list(enrolment_ids)
+    enrolments = dict(
+        Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "child_id")
+    )
+    bookings = {
+        (enrolment, session, day): (status, cancelled)
+        for enrolment, session, day, status, cancelled in Booking.objects.filter(
+            enrolment_id__in=enrolment_ids, date__range=(first, last)
+        ).values_list("enrolment_id", "session_id", "date", "status", "cancelled_at")
+    }
+    presences = _presences(enrolments, first, last)
+    keys = set(bookings) | set(presences)
     sessions = {
         session.pk: session
         for session in ServiceSession.objects.filter(
-            pk__in={row[1] for row in rows}
+            pk__in={key[1] for key in keys}
         ).only("pk", "schedule_id", "starts", "ends", "sort_order")
     }
-    children = dict(
-        Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "child_id")
-    )
-    bookings = []
-    for enrolment, session_id, day, status, cancelled in rows:
-        session = sessions[session_id]
-        bookings.append(
-            (
-                (day, session.sort_order or 0, session.starts),
-                (
-                    enrolment,
-                    children[enrolment],
-                    session.schedule_id,
-                    session.starts,
-                    session.ends,
-                    day,
-                    status,
-                    cancelled,
-                ),
-            )
-        )
-    bookings.sort(key=lambda item: item[0])
-    bookings = [row for _, row in bookings]
-    schedules = {row[2] for row in bookings}
     closed = set(
         CalendarChange.objects.filter(
-            schedule_id__in=schedules,
+            schedule_id__in={session.schedule_id for session in sessions.values()},
             kind=CalendarChange.Kind.CLOSURE,
             date__range=(first, last),
         ).values_list("schedule_id", "date")
     )
-    absences = _absences({row[1] for row in bookings}, first, last)
+    absences = _absences(set(enrolments.values()), first, last)
     facts: dict[int, Facts] = {pk: Facts() for pk in enrolment_ids}
-    for enrolment, child, schedule, starts, ends, day, status, cancelled in bookings:
+
+    def order(key):
+        session = sessions[key[1]]
+        return (key[2], session.sort_order or 0, session.starts, key[1])
+
+    for key in sorted(keys, key=order):
+        enrolment, session_id, day = key
+        session = sessions[session_id]
         item = facts.setdefault(enrolment, Facts())
-        absence = absences.get((child, day))
-        if (schedule, day) in closed:
+        status, cancelled = bookings.get(key, (None, None))
+        presence = presences.get(key)
+        mark = presence.status if presence else None
+        came = mark == "present"
+        absence = absences.get((enrolments[enrolment], day))
+        booked = status is not None
+        if not booked and not came:
+            continue  # ticked absent without a booking: nothing to bill
+        if (
+            (session.schedule_id, day) in closed
+            or status == Booking.Status.CLOSED
+            or mark == "closed"
+        ):
             attendance = "closed"
+        elif came:
+            attendance = "present"
         elif status == Booking.Status.CANCELLED:
             attendance = None
-        elif absence == AbsenceReport.Status.JUSTIFIED:
-            attendance = "absent_justified"
-        elif absence is not None:
-            attendance = "absent"
-            if absence == AbsenceReport.Status.PENDING:
-                item.certificate_pending.append(day)
+        elif mark in ("absent", "absent_justified"):
+            attendance = (
+                "absent_justified"
+                if mark == "absent_justified"
+                or absence == AbsenceReport.Status.JUSTIFIED
+                else "absent"
+            )
         else:
-            attendance = "present"
+            # Nobody ticked this booked day: billed from the booking as before.
+            item.unchecked.append(day)
+            if absence == AbsenceReport.Status.JUSTIFIED:
+                attendance = "absent_justified"
+            elif absence is not None:
+                attendance = "absent"
+            else:
+                attendance = "present"
+        if attendance == "absent" and absence == AbsenceReport.Status.PENDING:
+            item.certificate_pending.append(day)
+        arrival = departure = None
+        if attendance == "present":
+            arrival = (presence.arrival if came else None) or session.starts
+            departure = (presence.departure if came else None) or session.ends
         item.occurrences.append(
             Occurrence(
                 date=day,
-                booked=True,
+                booked=booked,
                 cancelled_at=cancelled if status == Booking.Status.CANCELLED else None,
                 attendance=attendance,
-                booked_from=starts,
-                booked_to=ends,
-                arrival=starts if attendance == "present" else None,
-                departure=ends if attendance == "present" else None,
+                booked_from=session.starts if booked else None,
+                booked_to=session.ends if booked else None,
+                arrival=arrival,
+                departure=departure,
             )
         )
     return facts
+
+
+def _presences(enrolments: dict, first, last) -> dict:
+    """(enrolment, session, day) → the attendance app's ``Presence``, for the
+    enrolments' services and the months from ``first`` to ``last``."""
+    schedules = ServiceSchedule.objects.filter(
+        period__enrolments__pk__in=list(enrolments)
+    ).distinct()
+    found = {}
+    for schedule in schedules:
+        month = first.replace(day=1)
+        while month <= last:
+            for presence in presences_for(schedule, month).presences:
+                if (
+                    presence.enrolment_id in enrolments
+                    and first <= presence.date <= last
+                ):
+                    key = (presence.enrolment_id, presence.session_id, presence.date)
+                    found[key] = presence
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return found
 
 
 def _absences(children, first, last) -> dict:
