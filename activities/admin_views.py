@@ -1,7 +1,5 @@
 """Admin views for barème documents: import a JSON file, export a version as JSON."""
 
-import json
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, JsonResponse
@@ -14,6 +12,7 @@ from home.ids import id_or_404
 
 from .models import Bareme, BaremeVersion
 from .pricing import InvalidBareme
+from .pricing.reader import UnreadableDocument, load_json
 from .services import import_document
 
 MAX_DOCUMENT_SIZE = 1024 * 1024
@@ -32,11 +31,11 @@ class ImportForm(forms.Form):
         if upload.size > MAX_DOCUMENT_SIZE:
             raise forms.ValidationError(_("Ce fichier dépasse 1 Mo."))
         try:
-            return json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return load_json(upload.read())
+        except UnreadableDocument as error:
             raise forms.ValidationError(
-                _("Ce fichier n'est pas un document JSON lisible (%(error)s).")
-                % {"error": error}
+                _("Ce fichier ne peut pas être importé : %(error)s")
+                % {"error": error.french}
             ) from None
 
 

@@ -81,6 +81,12 @@ JOBS: tuple[Job, ...] = (
         "every hour at :05: ask API Particulier again for the QFs it could not give",
     ),
     Job(
+        "purge_wizard_uploads",
+        "purge_wizard_uploads",
+        Schedule(minute=20),
+        "every hour at :20: delete the files of abandoned enrolment wizards",
+    ),
+    Job(
         "purge_personal_data",
         "purge_personal_data",
         Schedule(minute=30, hour=3),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -82,12 +82,24 @@ def family_create(request):
         initial={"email": request.user.email},
     )
     if request.method == "POST" and family_form.is_valid() and guardian_form.is_valid():
-        with transaction.atomic():
-            family = family_form.save()
-            family.users.add(request.user)
-            guardian = guardian_form.save(commit=False)
-            guardian.family = family
-            guardian.save()
+        try:
+            with transaction.atomic():
+                family = family_form.save()
+                family.users.add(request.user)
+                guardian = guardian_form.save(commit=False)
+                guardian.family = family
+                guardian.save()
+        except IntegrityError:
+            # One account, one family (FamilyAccount's unique constraint): the same page
+            # sent twice, or from two tabs, created it a moment ago.
+            if Family.for_user(request.user) is None:
+                raise
+            messages.info(
+                request,
+                "Votre famille était déjà enregistrée (le formulaire a été envoyé "
+                "plusieurs fois) : la voici.",
+            )
+            return redirect("family_portal:dashboard")
         messages.success(request, "Votre famille est enregistrée. Ajoutez vos enfants.")
         return redirect("family_portal:child_add")
     return render(

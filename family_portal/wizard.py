@@ -7,13 +7,9 @@ per activity, until the confirmation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.mail import send_mail
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -22,16 +18,18 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from formtools.wizard.views import NamedUrlSessionWizardView
+from portail_site.security import client_ip
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
 from home.ids import id_or_404
 from home.models import CommuneSettings
+from qf_connector import limits
 from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
 from qf_connector.services import lookup_by_identity
 
-from . import enrolment, quotients
+from . import enrolment, quotients, wizard_files
 from .models import Enrolment, QfDocument
 from .uploads import name_for, validate_qf_upload
 from .views import family_required
@@ -93,9 +91,8 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         (STEP_CONFIRM, ConfirmForm),
     ]
     condition_dict = {STEP_IDENTITY: needs_identity, STEP_DOCUMENT: needs_document}
-    file_storage = FileSystemStorage(
-        location=Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
-    )
+    file_storage = wizard_files.uploads
+    storage_name = "family_portal.wizard_files.WizardSessionStorage"
     template_name = "family_portal/wizard/step.html"
     url_name = "family_portal:enrol_step"
     done_step_name = "termine"
@@ -136,9 +133,14 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             posting_this_step = (
                 self.request.method == "POST" and self.steps.current == STEP_IDENTITY
             )
+            # The other ways on this page offered (kept when it was shown): a choice it
+            # did not offer, like "provisional" past a lookup limit, is refused.
+            offer = self.storage.extra_data.get("identity_offer") or {}
             return {
                 "family": self.family,
                 "lookup": self._lookup if posting_this_step else None,
+                "offered": offer.get("fallbacks"),
+                "provisional_identity": offer.get("identity", ""),
             }
         if step == STEP_CONFIRM:
             rules = self.commune.rules_page
@@ -157,8 +159,6 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
     # -- the API Particulier lookup -----------------------------------------------------
 
     def _lookup(self, cleaned):
-        if quotients.lookups_left(self.request.user) <= 0:
-            return None, quotients.account_limit_error()
         try:
             identity = Identity.create(
                 birth_name=cleaned["birth_name"],
@@ -168,12 +168,20 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 birth_commune=cleaned.get("birth_commune_code") or None,
                 birth_country=cleaned.get("birth_country_code") or None,
             )
+            self.tried_identity = limits.digest_of(identity)
+            address = client_ip(self.request)
+            refusal = quotients.wizard_lookup_refusal(
+                self.request.user, identity, address, family_id=self.family.pk
+            )
+            if refusal is not None:
+                return None, refusal
             result = lookup_by_identity(
                 identity,
                 user=self.request.user,
                 family_id=self.family.pk,
                 origin=quotients.WIZARD_ORIGIN,
                 in_request=True,
+                address=address,
             )
         except QuotientError as error:
             return None, error
@@ -206,39 +214,25 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             ):
                 # The retry (manage.py retry_quotients) will ask with what was typed.
                 self._update_guardian(form.cleaned_data)
-        if step == STEP_DOCUMENT:
-            upload = form.cleaned_data["file"]
-            upload.seek(0)
-            # A copy (5 MB at most): the wizard keeps the upload itself until the
-            # confirmation, and saving a large upload, a temporary file, would move it.
-            content = ContentFile(
-                upload.read(), name=name_for(upload.name, form.content_type)
-            )
-            upload.seek(0)
-            self._drop_previous_document(extra.get("document_id"))
-            document = QfDocument.objects.create(
-                family=self.family,
-                kind=form.cleaned_data["kind"],
-                file=content,
-                original_name=upload.name[:255],
-                content_type=form.content_type,
-                uploaded_by=self.request.user,
-            )
-            extra["document_id"] = document.pk
         self.storage.extra_data = extra
         return super().process_step(form)
 
-    def _drop_previous_document(self, document_id) -> None:
-        """The step sent again (the parent went back, chose another file): the document
-        it replaces goes, unless an agent already looked at it."""
-        if not document_id:
-            return
-        previous = QfDocument.objects.filter(
-            pk=document_id, family=self.family, status=QfDocument.Status.PENDING
-        ).first()
-        if previous is not None and not previous.quotients.exists():
-            previous.file.delete(save=False)
-            previous.delete()
+    def _store_document(self, form) -> QfDocument:
+        """The file of the document step, kept by the wizard until now, becomes the
+        family's QF document (an abandoned wizard leaves none)."""
+        upload = form.cleaned_data["file"]
+        upload.seek(0)
+        content = ContentFile(
+            upload.read(), name=name_for(upload.name, form.content_type)
+        )
+        return QfDocument.objects.create(
+            family=self.family,
+            kind=form.cleaned_data["kind"],
+            file=content,
+            original_name=upload.name[:255],
+            content_type=form.content_type,
+            uploaded_by=self.request.user,
+        )
 
     def _update_guardian(self, cleaned):
         """The identity that CAF/MSA recognised becomes the guardian's civil status."""
@@ -349,15 +343,18 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)
             context["lookup_error"] = error
-            context["offer_retry"] = (
-                error is not None and error.reason != quotients.ACCOUNT_LIMIT
-            )
-            # Not past the per-account limit: the retry would look up all the same.
+            limited = error is not None and error.reason in quotients.LIMIT_REASONS
+            context["offer_retry"] = error is not None and not limited
+            # Not past a lookup limit: the retry would look up all the same.
             context["offer_provisional"] = (
                 error is not None
                 and error.kind in {"unavailable", "rate_limited", "configuration"}
-                and error.reason != quotients.ACCOUNT_LIMIT
+                and not limited
             )
+            if self.request.method == "POST":
+                # What this answer offers; a later GET of the page (the back button)
+                # leaves the choice already made valid at the confirmation.
+                self._keep_identity_offer(context["offer_provisional"])
         if step in {STEP_PRICE, STEP_CONFIRM}:
             children, period = self.selection()
             choice = self.qf_choice()
@@ -371,6 +368,22 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             except PricingError as error:
                 context["pricing_error"] = str(error)
         return context
+
+    def _keep_identity_offer(self, provisional: bool) -> None:
+        """What the identity page offers besides "Continuer", kept server side: the
+        provisional tariff only after a lookup of this very identity could not be
+        answered (the service down), never past a limit."""
+        fallbacks = [
+            IdentityConsentForm.FALLBACK_DOCUMENT,
+            IdentityConsentForm.FALLBACK_NONE,
+        ]
+        identity = ""
+        if provisional:
+            fallbacks.append(IdentityConsentForm.FALLBACK_PROVISIONAL)
+            identity = getattr(self, "tried_identity", "")
+        extra = self.storage.extra_data
+        extra["identity_offer"] = {"fallbacks": fallbacks, "identity": identity}
+        self.storage.extra_data = extra
 
     def render_goto_step(self, goto_step, **kwargs):
         # "Précédent" keeps what was typed on the current step.
@@ -409,12 +422,15 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             stored.pop(self.steps.current, None)
         return files
 
-    def done(self, form_list, **kwargs):
+    def done(self, form_list, form_dict=None, **kwargs):
         children, period = self.selection()
         choice = self.qf_choice()
         enrolments = enrolment.confirm(
             self.family, self.commune, period, children, choice, user=self.request.user
         )
+        if needs_document(self):
+            self._store_document(form_dict[STEP_DOCUMENT])
+        # formtools' reset then deletes the wizard's own copies as the response ends.
         self._send_confirmation(enrolments)
         messages.success(self.request, "Votre demande d'inscription est enregistrée.")
         return redirect(

@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from home.forms import PortalForm
 from home.forms_fields import CommuneField, CountryField
 from home.ids import IdChoiceField, IdMultipleChoiceField
+from home.names import PersonNameFormField
+from qf_connector import limits
 
 from . import enrolment
 from .models import QfDocument
@@ -139,8 +141,8 @@ class IdentityConsentForm(PortalForm):
         widget=forms.RadioSelect,
         empty_label=None,
     )
-    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
-    first_names = forms.CharField(
+    birth_name = PersonNameFormField(label="Nom de naissance", max_length=100)
+    first_names = PersonNameFormField(
         label="Prénoms",
         max_length=200,
         help_text="Jusqu'à trois prénoms, dans l'ordre de l'état civil, séparés par des "
@@ -173,9 +175,15 @@ class IdentityConsentForm(PortalForm):
     )
     fallback = forms.CharField(required=False, widget=SubmitButtonValue)
 
-    def __init__(self, *args, family, lookup, **kwargs):
+    def __init__(
+        self, *args, family, lookup, offered=None, provisional_identity="", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.lookup = lookup
+        # The ways on the page showed (None: the page was never shown, nothing else is
+        # offered than a document or the default price).
+        self.offered = set(offered or (self.FALLBACK_DOCUMENT, self.FALLBACK_NONE))
+        self.provisional_identity = provisional_identity
         self.result = None
         self.error = None
         guardians = family.guardians.all()
@@ -202,18 +210,18 @@ class IdentityConsentForm(PortalForm):
     def fallback_choice(self):
         return self.cleaned_data.get("fallback") or ""
 
-    def clean_fallback(self):
-        value = self.cleaned_data.get("fallback", "")
-        allowed = {
-            "",
-            self.FALLBACK_DOCUMENT,
-            self.FALLBACK_NONE,
-            self.FALLBACK_PROVISIONAL,
-        }
-        return value if value in allowed else ""
-
     def clean(self):
         cleaned = super().clean()
+        fallback = cleaned.get("fallback")
+        if fallback and fallback not in self.offered:
+            # A choice the page did not show (an old page, a forged form).
+            self.add_error(
+                None,
+                "Ce choix n'est pas proposé : choisissez l'une des possibilités "
+                "affichées sur cette page.",
+            )
+        elif fallback == self.FALLBACK_PROVISIONAL:
+            self._check_provisional_identity(cleaned)
         if cleaned.get("fallback") or self.errors or self.lookup is None:
             return cleaned
         # The lookup runs here so that its outcome is shown on this step, with the
@@ -233,6 +241,24 @@ class IdentityConsentForm(PortalForm):
                     self.add_error(field, self.error.message)
                     return cleaned
         return cleaned
+
+    def _check_provisional_identity(self, cleaned):
+        """The provisional tariff is offered for the identity whose lookup could not be
+        answered, not for another one typed afterwards: the later retry would look up
+        someone no limit counted."""
+        typed = limits.identity_digest(
+            cleaned.get("birth_name") or "",
+            cleaned.get("first_names") or "",
+            cleaned.get("sex") or "",
+            cleaned.get("birth_date") or "",
+        )
+        if not typed or typed != self.provisional_identity:
+            self.add_error(
+                None,
+                "Le tarif provisoire n'est proposé que pour l'identité que la CAF ou la "
+                "MSA n'a pas pu vérifier : cliquez sur « Continuer » pour interroger la "
+                "CAF ou la MSA avec ce que vous avez modifié.",
+            )
 
     def is_valid(self):
         # A lookup that failed on no field keeps the parent on this step, but is no error

@@ -12,6 +12,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, NewsItemBlock
+from .names import PersonNameField
 from .siret import is_valid_siret
 
 
@@ -184,9 +185,8 @@ class CommuneSettings(BaseSiteSetting):
         blank=True,
         default="",
     )
-    signatory_name = models.CharField(
-        _("nom du signataire"), max_length=150, blank=True
-    )
+    # Printed on the certificates: a person's name, under the names' rule.
+    signatory_name = PersonNameField(_("nom du signataire"), max_length=150, blank=True)
     signatory_role = models.CharField(
         _("qualité du signataire"),
         max_length=150,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from home import names
+
 from .errors import InvalidInput
 
 FRANCE = "99100"
@@ -41,8 +43,8 @@ def paris_today() -> date:
 
 
 def normalise_name(value: str) -> str:
-    """Trim, collapse blanks and straighten typographic apostrophes."""
-    return " ".join(str(value).translate(_APOSTROPHES).split())
+    """NFC, trim, collapse blanks (home.names) and straighten typographic apostrophes."""
+    return names.normalise(value).translate(_APOSTROPHES)
 
 
 def _name_is_valid(value: str) -> bool:
@@ -62,6 +64,10 @@ def _name_is_valid(value: str) -> bool:
 def _check_name(value: str, field_name: str, label: str) -> None:
     if not value:
         raise InvalidInput(field_name, f"Le champ « {label} » est obligatoire.")
+    # Invisible and direction-changing characters: the message every name form gives.
+    invisible = names.problem(value)
+    if invisible:
+        raise InvalidInput(field_name, invisible)
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidInput(
             field_name,

@@ -98,6 +98,17 @@ class ApiCallLog(models.Model):
         help_text=_("L'organisme qui a répondu (CNAF, MSA) ; vide sans réponse."),
     )
     request_id = models.CharField(_("X-Request-ID"), max_length=100, blank=True)
+    # Keyed digests (qf_connector/limits.py), never the identity or the address
+    # themselves: the lookup limits count on them.
+    identity_digest = models.CharField(
+        _("empreinte de l'identité"), max_length=64, blank=True, db_index=True
+    )
+    address_digest = models.CharField(
+        _("empreinte de l'adresse du visiteur"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+    )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     cached = models.BooleanField(_("réponse en cache"), default=False)
 
@@ -127,6 +138,8 @@ class ApiCallLog(models.Model):
         user=None,
         family_id: int | None = None,
         origin: str = "",
+        identity_digest: str = "",
+        address_digest: str = "",
     ) -> ApiCallLog:
         """Store one :class:`CallRecord` from the client."""
         return cls.objects.create(
@@ -144,9 +157,65 @@ class ApiCallLog(models.Model):
             request_id=(call.request_id or "")[:100],
             attempts=call.attempts,
             cached=call.cached,
+            identity_digest=identity_digest,
+            address_digest=address_digest,
         )
 
     @classmethod
     def purge_expired(cls, now: datetime | None = None) -> int:
+        """Delete the rows past the retention, and the lookup refusals with them
+        (LookupRefusal, kept as long); returns how many rows went."""
         deleted, _details = cls.objects.expired(now).delete()
-        return deleted
+        refusals, _details = LookupRefusal.objects.expired(now).delete()
+        return deleted + refusals
+
+
+class LookupRefusalQuerySet(models.QuerySet):
+    def current(self, now: datetime | None = None) -> LookupRefusalQuerySet:
+        now = now or timezone.now()
+        return self.filter(at__gte=months_before(now, RETENTION_MONTHS))
+
+    def expired(self, now: datetime | None = None) -> LookupRefusalQuerySet:
+        now = now or timezone.now()
+        return self.filter(at__lt=months_before(now, RETENTION_MONTHS))
+
+
+class LookupRefusal(models.Model):
+    """A lookup a limit refused (per account, identity or address), kept as the call
+    log is: background jobs never look that identity up (qf_connector/limits.py), and
+    agents see it. Digests only, never the identity or the address."""
+
+    class Reason(models.TextChoices):
+        ACCOUNT = "account", _("trop de demandes pour ce compte")
+        IDENTITY = "identity", _("trop de demandes pour cette identité")
+        ADDRESS = "address", _("trop de demandes depuis cette adresse")
+
+    identity_digest = models.CharField(
+        _("empreinte de l'identité"), max_length=64, db_index=True
+    )
+    address_digest = models.CharField(
+        _("empreinte de l'adresse du visiteur"), max_length=64, blank=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    family_id = models.PositiveBigIntegerField(
+        _("famille (identifiant)"), null=True, blank=True, db_index=True
+    )
+    reason = models.CharField(_("limite"), max_length=10, choices=Reason.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    objects = LookupRefusalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("demande de QF refusée par une limite")
+        verbose_name_plural = _("demandes de QF refusées par une limite")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.at:%Y-%m-%d %H:%M})"

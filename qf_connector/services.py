@@ -9,6 +9,7 @@ import threading
 
 from django.conf import settings
 
+from . import limits
 from .client import CallRecord, QuotientClient
 from .identity import Identity, QfMonth
 from .models import ApiCallLog
@@ -86,9 +87,22 @@ def reset_client() -> None:
         _client = None
 
 
-def _log_hook(user, family_id: int | None, origin: str):
+def _log_hook(
+    user,
+    family_id: int | None,
+    origin: str,
+    identity_digest: str = "",
+    address_digest: str = "",
+):
     def write(call: CallRecord) -> None:
-        ApiCallLog.record(call, user=user, family_id=family_id, origin=origin)
+        ApiCallLog.record(
+            call,
+            user=user,
+            family_id=family_id,
+            origin=origin,
+            identity_digest=identity_digest,
+            address_digest=address_digest,
+        )
 
     return write
 
@@ -103,19 +117,28 @@ def lookup_by_identity(
     origin: str = "",
     client: QuotientClient | None = None,
     in_request: bool = False,
+    address: str = "",
 ) -> QuotientResult:
-    """Look up a QF by civil status; the call is logged with who asked and the family.
+    """Look up a QF by civil status; the call is logged with who asked, the family, and
+    the keyed digests of the identity and of the client ``address`` (limits.py).
 
     ``in_request``: a web request waits for the answer, so the lookup takes one of the
     process's ``request_lookups`` places, or fails at once (UNAVAILABLE, reason
-    "busy") when they are all taken. Raises :class:`qf_connector.errors.QuotientError`
-    (``InvalidInput`` before any call).
+    "busy") when they are all taken. Outside a request (the retry, the yearly
+    campaign, commands) an identity a lookup limit refused is never looked up
+    (RATE_LIMITED, reason ``limits.REFUSED_IDENTITY``, before any call). Raises
+    :class:`qf_connector.errors.QuotientError` (``InvalidInput`` before any call).
     """
+    digest = limits.digest_of(identity)
+    if not in_request and limits.is_refused(digest):
+        raise limits.refused_identity_error()
     return (client or get_client()).lookup_by_identity(
         identity,
         month,
         fresh,
-        on_call=_log_hook(user, family_id, origin),
+        on_call=_log_hook(
+            user, family_id, origin, digest, limits.address_digest(address)
+        ),
         slots=request_lookups if in_request else None,
     )
 

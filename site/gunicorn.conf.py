@@ -32,6 +32,9 @@ max_requests_jitter = max_requests // 10
 # The heartbeat file on tmpfs: a slow disk must not make the master kill its workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# The access log keeps no query string (agents' searches hold family names) and no secret
+# of a path (the calendar feed's token, reset links): site/access_log.py.
+logger_class = "portail_site.access_log.PrivateAccessLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -103,7 +103,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "home.users_app.WagtailUsersConfig",  # wagtail.users, with the names' rule
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -272,6 +272,9 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(
     env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
 )
+# Files sent in an enrolment wizard not yet confirmed are deleted once this old (seconds)
+# by the hourly `purge_wizard_uploads` job; a parent coming back later sends theirs again.
+WIZARD_UPLOAD_MAX_AGE = env_number("WIZARD_UPLOAD_MAX_AGE", 3 * 3600, int)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -342,6 +345,15 @@ if QF_LOOKUPS_IN_FLIGHT < 1:
 # 24 hours: enough to correct a typo, too few to use the portal as an oracle on other
 # people's files. An unavailable API does not count.
 QF_LOOKUPS_PER_ACCOUNT = env_number("QF_LOOKUPS_PER_ACCOUNT", 5, int)
+# The same limit per identity looked up (whichever accounts ask: a second account gets
+# no more answers for a stranger than the first) and per client address (many accounts
+# from one address). Past any of them the wizard asks nothing, the refusal is recorded,
+# and no background job (retry, yearly campaign) ever looks that identity up.
+QF_LOOKUPS_PER_IDENTITY = env_number("QF_LOOKUPS_PER_IDENTITY", 3, int)
+QF_LOOKUPS_PER_ADDRESS = env_number("QF_LOOKUPS_PER_ADDRESS", 20, int)
+# The key of the digests the limits count on (identities and addresses are never stored):
+# the SECRET_KEY unless set; changing it forgets the counts and the refusals.
+QF_DIGEST_KEY = env_str("QF_DIGEST_KEY") or SECRET_KEY
 
 # Security: always on in production, where `check --deploy` must report nothing.
 SESSION_COOKIE_HTTPONLY = True
@@ -441,14 +453,39 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "filters": {
-        "drop_template_context": {"()": "portail_site.log_filters.DropTemplateContext"}
+        "drop_template_context": {"()": "portail_site.log_filters.DropTemplateContext"},
+        "private_request_paths": {"()": "portail_site.log_filters.PrivateRequestPaths"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings (agents' searches hold family names) and secret paths (the calendar
+    # feed's token, reset links) stay out of every log line: Django's request warnings
+    # (django.request reaches the console) and runserver's request lines (django.server,
+    # Django's own handler and format); gunicorn's access log follows the same rules
+    # (site/access_log.py).
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["private_request_paths"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["private_request_paths"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a second console in DEBUG, mail_admins) replaced: its
+        # records reach the root's filtered console, once.
+        "django": {"level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         # httpx logs each request's full URL at INFO: API Particulier's query string holds
@@ -457,6 +494,11 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
         # At DEBUG, Django's unresolved template variables come with the whole context.
         "django.template": {"filters": ["drop_template_context"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
 

@@ -102,7 +102,8 @@ class _RulesReader(_Reader):
 def parse_rules(document: Any) -> BillingRules:
     """Read a ``facturation/1`` document; raise ``InvalidRules`` listing every problem."""
     reader = _RulesReader()
-    rules = _read_rules(reader, document)
+    # Beyond the limits (too deep, too long, NUL…), nothing else is read.
+    rules = _read_rules(reader, document) if reader.screen(document) else None
     if reader.problems:
         raise InvalidRules(reader.problems)
     assert rules is not None  # noqa: S101 - no problem means every part was read

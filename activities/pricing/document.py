@@ -64,7 +64,8 @@ def parse_bareme(document: Any) -> Bareme:
     validate at once, or ``check_bareme`` on the result.
     """
     reader = _Reader()
-    bareme = _read_bareme(reader, document)
+    # Beyond the limits (too deep, too long, NUL…), nothing else is read.
+    bareme = _read_bareme(reader, document) if reader.screen(document) else None
     if reader.problems:
         raise InvalidBareme(reader.problems)
     assert bareme is not None  # noqa: S101 - no problem means every part was read

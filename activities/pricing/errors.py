@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,8 @@ class Problem:
     code: str
     path: str
     message: str
+    # For the commands, when the problem is one of the document's limits (reader.py).
+    english: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path} : {self.message}" if self.path else self.message

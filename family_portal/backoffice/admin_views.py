@@ -17,7 +17,8 @@ from wagtail_modeladmin.views import CreateView, HistoryView, IndexView, Inspect
 from activities.models import ActivityPage, ActivityPeriod
 from home.ids import id_or_404, integer_lookup_values_ok, parse_id
 
-from ..models import Child, Enrolment, QfDocument
+from ..models import Child, Enrolment, Family, QfDocument
+from ..quotients import families_sharing_an_identity, with_identity_warnings
 from .links import certificate_batch_url, certificate_url
 from .permissions import ADD_QUOTIENT, CHANGE_ENROLMENT, CHECK_DOCUMENT
 
@@ -309,7 +310,11 @@ class FamilyInspectView(InspectView):
     def get_context_data(self, **kwargs):
         family = self.instance
         context = super().get_context_data(**kwargs)
+        warnings = with_identity_warnings(Family.objects.filter(pk=family.pk)).get()
+        family.identity_shared = warnings.identity_shared
+        family.identity_refused = warnings.identity_refused
         context.update(
+            families_sharing_an_identity=list(families_sharing_an_identity(family)),
             guardians=list(family.guardians.all()),
             children=list(family.children.all()),
             quotient=family.current_quotient(),

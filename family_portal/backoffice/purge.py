@@ -1,5 +1,5 @@
 """Deleting personal data past its retention: QF records and the documents behind them,
-rejected documents, abandoned wizard uploads, batches of certificates printed more than
+rejected documents, batches of certificates printed more than
 `batch_retention_days` ago (the PDF to print, not the certificates), and API call logs
 past 36 months
 (through qf_connector's own ApiCallLog.purge_expired). Batched: an interrupted purge
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +25,6 @@ class PurgeSummary:
     dry_run: bool
     quotients: int = 0
     documents: int = 0
-    wizard_files: int = 0
     certificate_batches: int = 0
     call_logs: int = 0
 
@@ -55,19 +52,6 @@ def expired_batches(rules, now: datetime.datetime):
     """Certificate batches asked for longer ago than their retention."""
     return CertificateBatch.objects.filter(
         created_at__lt=now - datetime.timedelta(days=rules.batch_retention_days)
-    )
-
-
-def abandoned_wizard_files(now: datetime.datetime) -> list[Path]:
-    """Uploads of wizards never finished, older than a session can live."""
-    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
-    if not folder.is_dir():
-        return []
-    limit = now.timestamp() - settings.SESSION_COOKIE_AGE
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and path.stat().st_mtime < limit
     )
 
 
@@ -106,13 +90,11 @@ def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
     # The same documents before and after their QF records go: those whose records
     # are all expired.
     documents = expired_documents(rules, now, today).distinct()
-    wizard_files = abandoned_wizard_files(now)
     batches = expired_batches(rules, now)
     call_logs = ApiCallLog.objects.expired(now)
     if dry_run:
         summary.quotients = quotients.count()
         summary.documents = documents.count()
-        summary.wizard_files = len(wizard_files)
         summary.certificate_batches = batches.count()
         summary.call_logs = call_logs.count()
         return summary
@@ -134,9 +116,6 @@ def purge(rules, *, dry_run: bool, now=None, progress=None) -> PurgeSummary:
     summary.documents = _delete_in_batches(
         documents, reporter("Justificatifs", documents.count()), _delete_files
     )
-    for path in wizard_files:
-        path.unlink(missing_ok=True)
-    summary.wizard_files = len(wizard_files)
     summary.certificate_batches = _delete_in_batches(
         batches, reporter("Lots d'attestations", batches.count()), _delete_files
     )

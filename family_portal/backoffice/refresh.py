@@ -21,6 +21,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from qf_connector import limits
 from qf_connector.errors import ErrorKind, InvalidInput, QuotientError
 from qf_connector.identity import QfMonth
 from qf_connector.services import lookup_by_identity
@@ -210,6 +211,8 @@ def _lookup_outcome(family, month: QfMonth, client):
         identity = _identity(family)
     except MissingIdentity:
         return QfRefreshOutcome.Status.NO_IDENTITY, "", None
+    if limits.identity_refused(identity):  # never asked again without an agent
+        return QfRefreshOutcome.Status.NO_IDENTITY, limits.REFUSED_IDENTITY, None
     try:
         result = lookup_by_identity(
             identity,

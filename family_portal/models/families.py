@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from home import communes
+from home.names import PersonNameField
+from qf_connector import limits
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -48,11 +50,12 @@ class SchoolLevel(models.TextChoices):
 class Family(models.Model):
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
+        through="FamilyAccount",
         related_name="families",
         verbose_name=_("comptes"),
         blank=True,
     )
-    name = models.CharField(_("nom de la famille"), max_length=150)
+    name = PersonNameField(_("nom de la famille"), max_length=150)
     street = models.CharField(_("adresse"), max_length=250, blank=True)
     postcode = models.CharField(
         _("code postal"), max_length=5, blank=True, validators=[POSTCODE_VALIDATOR]
@@ -160,6 +163,27 @@ class Family(models.Model):
         )
 
 
+class FamilyAccount(models.Model):
+    """An account's access to its family. A family may have several accounts (both
+    parents); an account has one family at most, which the database enforces: two
+    "créer ma famille" sent at once from one account make one family, not two."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        # The table Django made for the many-to-many field before it had this model.
+        db_table = "family_portal_family_users"
+        verbose_name = _("compte de la famille")
+        verbose_name_plural = _("comptes de la famille")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_family_per_account")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.family}"
+
+
 class Guardian(models.Model):
     """A parent or legal guardian, with the civil status API Particulier needs."""
 
@@ -169,13 +193,13 @@ class Guardian(models.Model):
         related_name="guardians",
         verbose_name=_("famille"),
     )
-    birth_name = models.CharField(_("nom de naissance"), max_length=100)
-    usage_name = models.CharField(_("nom d'usage"), max_length=100, blank=True)
-    first_name = models.CharField(_("premier prénom"), max_length=100)
-    second_first_name = models.CharField(
+    birth_name = PersonNameField(_("nom de naissance"), max_length=100)
+    usage_name = PersonNameField(_("nom d'usage"), max_length=100, blank=True)
+    first_name = PersonNameField(_("premier prénom"), max_length=100)
+    second_first_name = PersonNameField(
         _("deuxième prénom"), max_length=100, blank=True
     )
-    third_first_name = models.CharField(
+    third_first_name = PersonNameField(
         _("troisième prénom"), max_length=100, blank=True
     )
     sex = models.CharField(_("sexe à l'état civil"), max_length=1, choices=Sex.choices)
@@ -200,6 +224,15 @@ class Guardian(models.Model):
         default=True,
         help_text=_("La personne qui détient le dossier CAF ou MSA de la famille."),
     )
+    # The keyed digest of the civil status (qf_connector/limits.py), kept up to date by
+    # save(): agents are warned of a person who is the guardian of two families.
+    identity_digest = models.CharField(
+        _("empreinte de l'état civil"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("responsable légal")
@@ -216,6 +249,14 @@ class Guardian(models.Model):
             for name in (self.first_name, self.second_first_name, self.third_first_name)
             if name
         ]
+
+    def save(self, *args, **kwargs):
+        self.identity_digest = limits.identity_digest(
+            self.birth_name, self.first_names, self.sex, self.birth_date
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "identity_digest"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
@@ -243,8 +284,8 @@ class Child(models.Model):
         related_name="children",
         verbose_name=_("famille"),
     )
-    first_name = models.CharField(_("prénom"), max_length=100)
-    last_name = models.CharField(_("nom"), max_length=100)
+    first_name = PersonNameField(_("prénom"), max_length=100)
+    last_name = PersonNameField(_("nom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"))
     school_level = models.CharField(
         _("niveau scolaire"), max_length=10, choices=SchoolLevel.choices, blank=True

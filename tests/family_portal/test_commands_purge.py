@@ -1,16 +1,13 @@
-"""`manage.py purge_personal_data`: QF records, documents, abandoned wizard uploads,
+"""`manage.py purge_personal_data`: QF records, documents,
 certificate batches and call logs past their retention; --dry-run counts and deletes
 nothing."""
 
 import datetime
-import os
-import time
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
@@ -61,16 +58,6 @@ def call_log(months_ago):
     )
 
 
-def wizard_file(name, age_seconds):
-    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "wizard"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(b"%PDF-1.4 brouillon")
-    stamp = time.time() - age_seconds
-    os.utime(path, (stamp, stamp))
-    return path
-
-
 @pytest.fixture
 def data(canteen, giraud_family, commune):
     today = datetime.date.today()
@@ -100,8 +87,6 @@ def data(canteen, giraud_family, commune):
         "pending_old": document(giraud_family),
         "log_old": call_log(37),
         "log_recent": call_log(35),
-        "wizard_old": wizard_file("abandonne.pdf", settings.SESSION_COOKIE_AGE + 3600),
-        "wizard_recent": wizard_file("en-cours.pdf", 60),
     }
 
 
@@ -116,12 +101,10 @@ def test_dry_run_counts_and_deletes_nothing(data):
     assert "à supprimer" in out
     assert "quotients familiaux : 1" in out
     assert "justificatifs : 2" in out  # the expired QF's document, the old rejection
-    assert "envois de parcours abandonnés : 1" in out
     assert "appels à API Particulier (36 mois) : 1" in out
     assert QuotientRecord.objects.count() == 2
     assert QfDocument.objects.count() == 5
     assert ApiCallLog.objects.count() == 2
-    assert data["wizard_old"].exists()
     assert Path(data["old_doc"].file.path).exists()
 
 
@@ -138,7 +121,6 @@ def test_the_purge_deletes_what_is_past_its_retention(data):
     assert not old_file.exists()
     assert Path(data["current_doc"].file.path).exists()
     assert list(ApiCallLog.objects.all()) == [data["log_recent"]]
-    assert not data["wizard_old"].exists() and data["wizard_recent"].exists()
     # The enrolment keeps the QF it was priced with.
     item = Enrolment.objects.get(pk=data["enrolment"].pk)
     assert item.quotient is None and item.qf_value == Decimal("800")

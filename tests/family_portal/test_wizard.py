@@ -185,33 +185,51 @@ def send(wizard, name, kind="caf"):
 def test_sending_the_document_again_replaces_it(
     client, canteen, giraud_family, api_particulier
 ):
-    from pathlib import Path
+    from tests.security.test_uploads import stored_wizard_files
 
+    before = set(stored_wizard_files())
     wizard = document_path(client, canteen, giraud_family)
     send(wizard, "flou.pdf")
-    first_path = Path(QfDocument.objects.get(family=giraud_family).file.path)
+    (first_path,) = set(stored_wizard_files()) - before
     # The parent goes back and sends a better file.
     client.get(wizard.url("justificatif"))
     send(wizard, "net.pdf", kind="tax")
+    assert not first_path.exists()
     wizard.post("tarif", {})
     wizard.post("confirmation", {"accept": "on"}, follow=True)
     document = QfDocument.objects.get(family=giraud_family)  # one, not two
     assert (document.original_name, document.kind) == ("net.pdf", "tax")
-    assert not first_path.exists()
     assert Enrolment.objects.filter(qf_source=Enrolment.QfSource.DOCUMENT).count() == 2
+    # The wizard's own copy went with the confirmation.
+    assert set(stored_wizard_files()) == before
 
 
-def test_a_document_an_agent_checked_is_kept_when_another_is_sent(
+def test_a_wizard_left_before_its_confirmation_leaves_no_document(
     client, canteen, giraud_family, api_particulier
 ):
+    """Agents only see documents of confirmed enrolments: the file of a wizard left
+    on the price step stays in the wizard's storage, which the purge empties."""
     wizard = document_path(client, canteen, giraud_family)
-    send(wizard, "illisible.pdf")
-    QfDocument.objects.update(status=QfDocument.Status.REJECTED)
-    send(wizard, "lisible.pdf")
-    assert sorted(QfDocument.objects.values_list("original_name", "status")) == [
-        ("illisible.pdf", "rejected"),
-        ("lisible.pdf", "pending"),
-    ]
+    page = send(wizard, "attestation.pdf")
+    assert "Tarif" in page.content.decode()
+    assert not QfDocument.objects.exists()
+
+
+def test_a_document_sent_then_dropped_for_the_api_is_not_kept(
+    client, canteen, giraud_family, api_particulier
+):
+    from tests.security.test_uploads import stored_wizard_files
+
+    before = set(stored_wizard_files())
+    wizard = document_path(client, canteen, giraud_family)
+    send(wizard, "attestation.pdf")
+    wizard.post("quotient", {"source": "api"})
+    wizard.post("caf-msa", identity_data(giraud_family), follow=True)
+    wizard.post("tarif", {})
+    wizard.post("confirmation", {"accept": "on"}, follow=True)
+    assert Enrolment.objects.filter(qf_source=Enrolment.QfSource.API).count() == 2
+    assert not QfDocument.objects.exists()
+    assert set(stored_wizard_files()) == before
 
 
 def assert_one_clean_fallback_screen(html):

@@ -37,7 +37,8 @@ WIZARD_BUDGETS = {
     # GET: + the periods whose window is open but that no barème covers yet (a notice).
     "enfants": (17, 14),
     "quotient": (12, 11),
-    "caf-msa": (14, 32),  # POST: + the account's lookups of the day (anti-oracle)
+    # POST: + the lookups of the day per account, identity and address (one query).
+    "caf-msa": (14, 32),
     "tarif": (20, 11),
     "confirmation": (20, 11),
     # GET of the "done" URL (saves the two enrolments), GET of the result page.

@@ -1,8 +1,10 @@
 """`manage.py bareme validate|quote|import|export`, as shared/baremes/FORMAT.md says.
 
 Results are JSON on standard output. Exit codes: 0 done; 1 the document has problems
-(one JSON line per problem), the file cannot be read or the barème is unknown; 2 the
-barème cannot price the situation (``{"error": …}`` in French).
+(one JSON line per problem; those beyond the document's limits, such as a text longer
+than its column, also named in English on standard error), the file cannot be read or
+is no JSON document (nested too deep, for one), or the barème is unknown; 2 the barème
+cannot price the situation (``{"error": …}`` in French).
 """
 
 import json
@@ -20,7 +22,7 @@ from activities.pricing import (
     quote,
     validate_document,
 )
-from activities.pricing.reader import DECIMAL_RE
+from activities.pricing.reader import DECIMAL_RE, UnreadableDocument, load_json
 from activities.services import export_document, import_document
 
 
@@ -68,15 +70,13 @@ class Command(BaseCommand):
 
     def read(self, path):
         try:
-            return json.loads(Path(path).read_text(encoding="utf-8"))
+            return load_json(Path(path).read_bytes())
         except OSError as error:
             raise CommandError(
                 f"Cannot read {path}: {error.strerror}.", returncode=1
             ) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(
-                f"{path} is not a JSON document: {error}.", returncode=1
-            ) from None
+        except UnreadableDocument as error:
+            raise CommandError(f"{path} {error.english}", returncode=1) from None
 
     def fail_with_problems(self, path, problems):
         for problem in problems:
@@ -84,8 +84,10 @@ class Command(BaseCommand):
                 {"code": problem.code, "path": problem.path, "message": problem.message}
             )
         count = len(problems)
+        limits = "; ".join(problem.english for problem in problems if problem.english)
         raise CommandError(
-            f"{path} is not a valid barème: {count} problem{'s' * (count > 1)}.",
+            f"{path} is not a valid barème: {count} problem{'s' * (count > 1)}"
+            + (f" ({limits})." if limits else "."),
             returncode=1,
         )
 

@@ -1,8 +1,10 @@
 """`manage.py billing validate|compute`, as the billing rules' FORMAT.md says.
 
 JSON on standard output. Exit codes: 0 done; 1 the rules break the format
-(``{"errors": [{"path", "message"}]}``); 2 a file cannot be read or the month breaks its own
-format (``{"error": …}``).
+(``{"errors": [{"path", "message"}]}``; those beyond the document's limits, such as a
+text too long or a NUL character, also named in English on standard error); 2 a file
+cannot be read, is no JSON document (nested too deep, for one) or the month breaks its
+own format (``{"error": …}``).
 """
 
 import json
@@ -18,6 +20,7 @@ from activities.billing_rules import (
     parse_month,
     parse_rules,
 )
+from activities.pricing.reader import UnreadableDocument, load_json
 
 
 class Command(BaseCommand):
@@ -56,19 +59,22 @@ class Command(BaseCommand):
                 }
             )
             count = len(error.problems)
+            limits = "; ".join(
+                problem.english for problem in error.problems if problem.english
+            )
             raise CommandError(
                 f"{path} breaks the facturation/1 format: {count} "
-                f"problem{'s' * (count > 1)}.",
+                f"problem{'s' * (count > 1)}" + (f" ({limits})." if limits else "."),
                 returncode=1,
             ) from None
 
     def read(self, path):
         try:
-            return json.loads(Path(path).read_text(encoding="utf-8"))
+            return load_json(Path(path).read_bytes())
         except OSError as error:
             self.fail(f"cannot read {path}: {error.strerror}.")
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            self.fail(f"{path} is not a JSON document: {error}.")
+        except UnreadableDocument as error:
+            self.fail(f"{path} {error.english}")
 
     def fail(self, message):
         self.emit({"error": message})

@@ -11,6 +11,7 @@ from ...models import (
     Guardian,
     QuotientRecord,
 )
+from ...quotients import with_identity_warnings
 from ..admin_views import (
     ExportIndexView,
     FamilyButtonHelper,
@@ -39,6 +40,7 @@ class FamilyAdmin(ModelAdmin):
         "children_count",
         "current_qf",
         "consent",
+        "identity_warning",
     )
     list_filter = ("qf_refresh_consent", "residence_override", "city")
     search_fields = (
@@ -74,8 +76,7 @@ class FamilyAdmin(ModelAdmin):
             .order_by("-month", "-created_at")
         )
         return (
-            super()
-            .get_queryset(request)
+            with_identity_warnings(super().get_queryset(request))
             .annotate(
                 n_children=Count("children", distinct=True),
                 qf_value=Subquery(current.values("value")[:1]),
@@ -98,6 +99,15 @@ class FamilyAdmin(ModelAdmin):
     @display(description="Mise à jour annuelle", ordering="qf_refresh_consent")
     def consent(self, family):
         return yes_no(family.qf_refresh_consent)
+
+    @display(description="Alerte identité")
+    def identity_warning(self, family):
+        warnings = []
+        if family.identity_shared:
+            warnings.append("responsable d'une autre famille")
+        if family.identity_refused:
+            warnings.append("refusée par une limite de demandes")
+        return " ; ".join(warnings) or "—"
 
 
 class GuardianAdmin(ModelAdmin):

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from activities.models import ActivityPeriod
 from activities.pricing import PricingError
 from activities.pricing.formatting import format_money
+from home import names
 
 from ...models import (
     Family,
@@ -31,7 +32,8 @@ from .common import commune_of, render
 @never_cache
 @require_perms(ADD_ENROLMENT, VIEW_FAMILY)
 def counter_search(request):
-    query = request.GET.get("q", "").strip()
+    # Names are stored normalised (home.names): a decomposed "é" typed finds them too.
+    query = names.normalise(request.GET.get("q", ""))
     families = []
     if query:
         families = (

@@ -19,6 +19,7 @@ from ...models import (
     FamilyServiceSettings,
     QfDocument,
 )
+from ...quotients import with_identity_warnings
 from .. import documents, refresh
 from ..forms import (
     QuotientEntryForm,
@@ -155,7 +156,9 @@ def quotient_add(request, family_pk):
 def qf_pending_queue(request):
     pending = Enrolment.objects.filter(status=Enrolment.Status.QF_PENDING)
     families = (
-        Family.objects.filter(enrolments__status=Enrolment.Status.QF_PENDING)
+        with_identity_warnings(
+            Family.objects.filter(enrolments__status=Enrolment.Status.QF_PENDING)
+        )
         .distinct()
         .prefetch_related(
             Prefetch(

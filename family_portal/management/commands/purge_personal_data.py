@@ -1,8 +1,7 @@
 """`manage.py purge_personal_data [--dry-run]`: delete personal data past its retention.
 
 QF records past their validity plus the retention set in "Règles du service famille",
-the documents behind them and rejected documents past theirs, uploads of abandoned
-enrolment wizards, certificate batches printed more than `batch_retention_days` ago,
+the documents behind them and rejected documents past theirs, certificate batches printed more than `batch_retention_days` ago,
 and API Particulier call logs past 36 months (qf_connector's own
 purge, also available as `manage.py qf purge`). Deletes in batches: safe to interrupt
 and rerun.
@@ -49,7 +48,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Données personnelles {verb} :")
         self.stdout.write(f"  quotients familiaux : {summary.quotients}")
         self.stdout.write(f"  justificatifs : {summary.documents}")
-        self.stdout.write(f"  envois de parcours abandonnés : {summary.wizard_files}")
         self.stdout.write(
             f"  lots d'attestations à imprimer : {summary.certificate_batches}"
         )

@@ -41,6 +41,7 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             f"{summary.families} families tried, {len(summary.settled)} settled, "
-            f"{summary.still_unavailable} still unavailable, other errors: "
+            f"{summary.still_unavailable} still unavailable, "
+            f"{summary.refused} refused by a lookup limit (left to agents), other errors: "
             f"{summary.other_errors or 'none'}"
         )
