@@ -1,7 +1,7 @@
-"""`python -m portail_site.demo --host H --port P --fake-api-port F` (what `make demo`
-runs after migrating and loading the demo): starts the fake API Particulier, the
-periodic jobs' loop and the development server, each checked to answer before the next
-starts, prints the real addresses, and stops everything when one of them stops (with the
+"""`python -m portail_site.demo --host H --port P --fake-api-port F [--fake-payfip-port Q]`
+(what `make demo` runs after migrating and loading the demo): starts the fake API
+Particulier, the fake PayFiP, the periodic jobs' loop and the development server, each
+checked to answer before the next starts, prints the real addresses, and stops everything when one of them stops (with the
 end of its log) or on Ctrl-C.
 """
 
@@ -15,16 +15,24 @@ from .servers import Service, ServiceFailed, ServiceGroup, stop_on_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+DEFAULT_FAKE_PAYFIP_PORT = 8766
 
 
 def demo_services(
-    host: str, port: int, fake_api_port: int, python: str
+    host: str,
+    port: int,
+    fake_api_port: int,
+    python: str,
+    fake_payfip_port: int = DEFAULT_FAKE_PAYFIP_PORT,
 ) -> list[Service]:
     site_url = f"http://{host}:{port}"
     fake_api_url = f"http://127.0.0.1:{fake_api_port}"
+    fake_payfip_url = f"http://127.0.0.1:{fake_payfip_port}"
     django_env = {
         "API_PARTICULIER_URL": fake_api_url,
         "WAGTAILADMIN_BASE_URL": site_url,
+        "PAYFIP_WSDL_URL": f"{fake_payfip_url}/tpa/services/securite?wsdl",
+        "PAYFIP_PAYMENT_URL": f"{fake_payfip_url}/tpa/paiementws.web",
     }
     manage = [python, str(ROOT / "manage.py")]
     return [
@@ -33,6 +41,19 @@ def demo_services(
             [python, "-m", "qf_connector.fakeapi", "--port", str(fake_api_port)],
             health_url=f"{fake_api_url}/__fake__/health",
             log=VAR / "fakeapi.log",
+            timeout=30,
+        ),
+        Service(
+            "fake PayFiP",
+            [
+                python,
+                "-m",
+                "family_portal.payments.fakepayfip",
+                "--port",
+                str(fake_payfip_port),
+            ],
+            health_url=f"{fake_payfip_url}/__fake__/health",
+            log=VAR / "fakepayfip.log",
             timeout=30,
         ),
         Service(
@@ -57,10 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fake-api-port", type=int, required=True)
+    parser.add_argument(
+        "--fake-payfip-port", type=int, default=DEFAULT_FAKE_PAYFIP_PORT
+    )
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
 
-    services = demo_services(args.host, args.port, args.fake_api_port, args.python)
+    services = demo_services(
+        args.host, args.port, args.fake_api_port, args.python, args.fake_payfip_port
+    )
     site_url = f"http://{args.host}:{args.port}"
     stop_on_signals()
     try:
@@ -72,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"\nSite: {site_url}/  —  admin: {site_url}/admin/\n"
                 f"Fake API Particulier: http://127.0.0.1:{args.fake_api_port} "
                 f"(log: var/fakeapi.log)\n"
+                f"Fake PayFiP: http://127.0.0.1:{args.fake_payfip_port} "
+                f"(log: var/fakepayfip.log)\n"
                 "Periodic jobs: var/periodic-jobs.log\n"
                 "Ctrl-C stops everything.\n",
                 flush=True,

@@ -9,6 +9,7 @@ from activities.demo import load_demo_activities
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.billing.demo import load_billing_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
+from family_portal.payments.demo import load_payments_demo
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
 from home.site_url import set_root_url
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 load_demo_family(commune)
                 load_backoffice_demo(commune)
                 load_billing_demo(commune)
+                load_payments_demo()
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
