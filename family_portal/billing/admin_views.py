@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from family_portal.backoffice.permissions import require_perms
 from home.ids import id_or_404
 
-from . import corrections, documents, export, tasks
+from . import corrections, documents, export, facts, tasks
 from .admin_forms import CorrectionForm, CreditNoteForm, RunForm
 from .compute import RegieMonth, month_label
 from .grouping import groups_of
@@ -87,6 +87,7 @@ def run_detail(request, pk):
             "run": run,
             "page": page,
             "month": month_label(run.month),
+            "attendance_from_bookings": facts.SOURCE == "bookings",
             "with_anomalies": RunFamily.objects.filter(run=run)
             .exclude(anomalies=[])
             .count(),
@@ -126,8 +127,8 @@ def run_progress(request, pk):
     return JsonResponse(run.progress_state())
 
 
-@require_POST
 @require_perms(ADD_RUN)
+@require_POST
 def run_issue(request, pk):
     """From a reviewed dry run: start (or resume) the real run of its month."""
     dry = get_object_or_404(BillingRun, pk=id_or_404(pk))
@@ -140,8 +141,8 @@ def run_issue(request, pk):
     return redirect("billing_admin:run_detail", pk=run.pk)
 
 
-@require_POST
 @require_perms(ADD_RUN)
+@require_POST
 def run_resume(request, pk):
     run = get_object_or_404(BillingRun, pk=id_or_404(pk))
     count = tasks.resume(run)

@@ -146,15 +146,3 @@ def lay_out_and_send(invoice_ids) -> int:
         except Exception:  # noqa: BLE001 - one bad address must not stop the others
             logger.exception("Invoice %s could not be e-mailed", invoice.number)
     return count
-
-
-def print_batch(invoices, target, *, title_text: str) -> int:
-    """Every invoice's PDF (laid out if needed) joined into one file to print."""
-    invoices = list(invoices)
-    lay_out(invoices)
-    parts = []
-    for invoice in invoices:
-        with invoice.pdf.open("rb") as stored:
-            parts.append(stored.read())
-    rendering.join_pdfs(parts, title=title_text, target=target)
-    return len(parts)

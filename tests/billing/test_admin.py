@@ -91,6 +91,8 @@ def test_an_agent_simulates_reviews_and_issues_the_month(
     page = agent_client.get(reverse("billing_admin:run_detail", args=[dry.pk]))
     text = page.content.decode()
     assert "Famille Giraud" in text
+    progress = agent_client.get(reverse("billing_admin:run_progress", args=[dry.pk]))
+    assert progress.json()["status"] == "done" and progress.json()["done"] == 1
     family = dry.families.get().family_id
     lines = agent_client.get(
         reverse("billing_admin:run_family", args=[dry.pk, family])

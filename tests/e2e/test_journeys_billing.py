@@ -48,7 +48,9 @@ def test_a_parent_opens_an_invoice_and_its_pdf(live_server, page, demo_commune):
     click_and_wait(page, page.get_by_role("link", name="Mes factures"))
     assert page.get_by_role("heading", level=1).inner_text() == "Mes factures"
     checks(page)
-    click_and_wait(page, page.get_by_role("link", name=f"Facture n° {invoice.number}"))
+    click_and_wait(
+        page, page.get_by_role("link", name=f"Facture n° {invoice.number}", exact=True)
+    )
     assert page.get_by_role("heading", level=1).inner_text() == (
         f"Facture n° {invoice.number}"
     )

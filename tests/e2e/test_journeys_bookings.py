@@ -115,7 +115,10 @@ def test_a_parent_on_a_phone_books_two_children_cancels_and_reports_a_sick_day(
     lea, sarah = (
         family.enrolments.get(child__first_name=name) for name in ("Léa", "Sarah")
     )
-    booked = Booking.objects.filter(status="booked")
+    # Days already invoiced by the billing demo (last month) are not this month's.
+    booked = Booking.objects.filter(
+        status="booked", date__gte=timezone.localdate().replace(day=1)
+    )
     assert booked.filter(enrolment=lea).count() == count
     assert booked.filter(enrolment=sarah).count() == count
     assert f"Réservé ({count})" in page.locator("main").inner_text()

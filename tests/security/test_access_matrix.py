@@ -22,6 +22,14 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from family_portal import enrolment as enrolments
+from family_portal.billing.models import (
+    Adjustment,
+    BillingRun,
+    Invoice,
+    Regie,
+    RunFamily,
+    ServiceRules,
+)
 from family_portal.bookings import services as bookings
 from family_portal.bookings.models import (
     AbsenceReport,
@@ -65,7 +73,11 @@ OWNER_MARKERS = [
 # Which URLs belong to the family service.
 NAMESPACES = {"family_portal", "certificates", "family_backoffice"}
 MODELADMIN_NAME = re.compile(r"^(family_portal|qf_connector)_(\w+?)_modeladmin_(\w+)$")
-OTHER_NAMESPACES = {"wagtailsnippets_activities_bareme"}
+OTHER_NAMESPACES = {
+    "wagtailsnippets_activities_bareme",
+    "wagtailsnippets_billing_servicerules",
+    "wagtailsnippets_billing_regie",
+}
 # Public URLs, open to anyone who has their secret: the matrix asks them with a secret
 # that is not the family's (a guess), which must find nothing. The owner's own feed is
 # tested in tests/bookings.
@@ -202,6 +214,37 @@ def scene(canteen, groups):
     )
     campaign = QfCampaign.objects.create(month=datetime.date(2026, 1, 1))
     FamilyServiceSettings.for_site(commune.site)
+    regie = Regie.objects.create(name="Régie enfance", code="ENF")
+    rules = ServiceRules.objects.create(
+        activity=canteen,
+        regie=regie,
+        slug="regles-cantine",
+        label="Restauration scolaire",
+        deliberation_reference="2025-041",
+        deliberation_date=datetime.date(2025, 6, 30),
+    )
+    rules.record_version()
+    run = BillingRun.objects.create(
+        regie=regie,
+        month=today.replace(day=1),
+        dry_run=False,
+        status=BillingRun.Status.DONE,
+        issue_date=today,
+        due_date=today,
+    )
+    invoice = Invoice.objects.create(
+        regie=regie,
+        family=family,
+        month=run.month,
+        number="ENF-2026-000001",
+        issue_date=today,
+        due_date=today,
+        total=Decimal("10.00"),
+        run=run,
+    )
+    RunFamily.objects.create(
+        run=run, family=family, outcome="invoiced", total=invoice.total, invoice=invoice
+    )
 
     other_parent = UserFactory(username="roux", email="roux@example.org")
     other = FamilyFactory(name="Famille Roux", users=[other_parent])
@@ -226,6 +269,10 @@ def scene(canteen, groups):
         "activity": canteen,
         "bareme": canteen.bareme_links.get().bareme,
         "site": commune.site,
+        "regie": regie,
+        "rules": rules,
+        "run": run,
+        "invoice": invoice,
     }
 
 
@@ -269,6 +316,22 @@ OBJECT_OF = {
     "wagtailsnippets_activities_bareme:history": "bareme",
     "wagtailsnippets_activities_bareme:history_results": "bareme",
     "wagtailsnippets_activities_bareme:export": "bareme",
+    "family_portal:billing:detail": "invoice",
+    "family_portal:billing:pdf": "invoice",
+    "billing_admin:run_detail": "run",
+    "billing_admin:run_progress": "run",
+    "billing_admin:run_issue": "run",
+    "billing_admin:run_resume": "run",
+    "billing_admin:run_export": "run",
+    "billing_admin:run_family": "run",
+    "billing_admin:invoice_detail": "invoice",
+    "billing_admin:invoice_pdf": "invoice",
+    "billing_admin:rules_export": "rules",
+    **{
+        f"wagtailsnippets_billing_{model}:{view}": key
+        for model, key in (("servicerules", "rules"), ("regie", "regie"))
+        for view in ("edit", "delete", "usage", "history", "history_results")
+    },
 }
 
 
@@ -283,6 +346,8 @@ def fill(name, params, scene):
             if key is None:
                 return None
             kwargs[param] = scene[key].pk
+        elif param == "family_pk" and name == "billing_admin:run_family":
+            kwargs[param] = scene["family"].pk
         elif param in {"pk", "family_pk", "enrolment_id"} and name in OBJECT_OF:
             kwargs[param] = scene[OBJECT_OF[name]].pk
         elif param == "activity_id":
@@ -354,6 +419,9 @@ def owner_state():
         "batches": CertificateBatch.objects.count(),
         "bookings": sorted(Booking.objects.values_list("pk", "status")),
         "absences": AbsenceReport.objects.count(),
+        "invoices": sorted(Invoice.objects.values_list("pk", "kind", "total")),
+        "corrections": Adjustment.objects.count(),
+        "runs": BillingRun.objects.count(),
         "feed": list(
             CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
                 "token", flat=True
@@ -406,6 +474,8 @@ def test_every_url_is_covered(scene):
         "certificates:batch_file",
         "family_backoffice:document_check",
         "family_backoffice:counter_enrol",
+        "family_portal:billing:detail",
+        "billing_admin:invoice_detail",
         "family_portal_family_modeladmin_inspect",
         "family_portal_enrolment_modeladmin_index",
         "qf_connector_apicalllog_modeladmin_index",
@@ -542,7 +612,18 @@ def _registered_model_admins():
 
 
 # Not for agents: barèmes are corrected by a new version, never deleted.
-AGENT_NOT_MEANT = {"wagtailsnippets_activities_bareme:delete"}
+AGENT_NOT_MEANT = {
+    "wagtailsnippets_activities_bareme:delete",
+    # Forms' targets, POST only (a GET is refused, 405).
+    "billing_admin:run_issue",
+    "billing_admin:run_resume",
+    # Agents see the régies and edit the rules; they delete neither, nor edit a régie.
+    "wagtailsnippets_billing_servicerules:delete",
+    *(
+        f"wagtailsnippets_billing_regie:{view}"
+        for view in ("add", "edit", "delete", "history", "history_results", "usage")
+    ),
+}
 
 # Screens an agent must be able to open, whatever the permission helpers say.
 AGENT_SCREENS = {
@@ -571,7 +652,7 @@ def test_an_agent_opens_the_back_office(client, agent, scene):
             assert response.status_code == 200, (target, response.status_code)
             opened.add(target.name)
         else:
-            assert response.status_code in REFUSED, target
+            assert response.status_code in (*REFUSED, 405), target
     assert AGENT_SCREENS <= opened, AGENT_SCREENS - opened
 
 
