@@ -35,6 +35,10 @@ class FamilyForm(PortalModelForm):
             self.fields[name].required = True
 
 
+def _certified_value(value):
+    return value
+
+
 class GuardianForm(PortalModelForm):
     birth_commune_code = CommuneField(
         label=_("Commune de naissance"),
@@ -86,6 +90,29 @@ class GuardianForm(PortalModelForm):
                 "Pour une naissance à l'étranger : le code INSEE du pays."
             ),
         }
+
+    CERTIFIED_HELP = _(
+        "Certifié FranceConnect : ne peut pas être modifié ici. Une erreur ? "
+        "Adressez-vous au service famille."
+    )
+
+    def __init__(self, *args, certified=None, **kwargs):
+        """``certified``: a civil status certified by FranceConnect for a new guardian
+        (family_portal/franceconnect/identity.py); a certified guardian's own is
+        read-only too. Read-only fields ignore whatever is posted for them."""
+        super().__init__(*args, **kwargs)
+        if certified is None and not self.instance.is_certified:
+            return
+        if certified is not None:
+            self.initial.update(certified)
+        for name in Guardian.CERTIFIED_FIELDS:
+            if name in self.fields:
+                field = self.fields[name]
+                field.disabled = True
+                field.help_text = self.CERTIFIED_HELP
+                # The certified value as it is: a commune's code is not read again
+                # as something typed (59226 is also a postcode).
+                field.clean = _certified_value
 
 
 class ChildForm(PortalModelForm):

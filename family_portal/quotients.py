@@ -29,6 +29,8 @@ ACCOUNT_LIMIT = "account_limit"
 IDENTITY_LIMIT = "identity_limit"
 ADDRESS_LIMIT = "address_limit"
 LIMIT_REASONS = {ACCOUNT_LIMIT, IDENTITY_LIMIT, ADDRESS_LIMIT}
+# QuotientError.reason when the parent's FranceConnect session must be renewed.
+FRANCE_CONNECT_EXPIRED = "france_connect_expired"
 # Outcomes that told nothing about the person looked up.
 _UNANSWERED = [ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED, ErrorKind.CONFIGURATION]
 
@@ -153,6 +155,16 @@ def families_sharing_an_identity(family: Family):
         Family.objects.filter(guardians__identity_digest__in=digests)
         .exclude(pk=family.pk)
         .distinct()
+    )
+
+
+def france_connect_expired_error() -> QuotientError:
+    return QuotientError(
+        ErrorKind.CONFIGURATION,
+        "Votre connexion FranceConnect a expiré : reconnectez-vous avec FranceConnect "
+        "(le bouton ci-dessous), vos choix sont gardés. Vous pouvez aussi choisir une "
+        "autre façon de transmettre votre quotient familial.",
+        reason=FRANCE_CONNECT_EXPIRED,
     )
 
 

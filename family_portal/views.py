@@ -9,16 +9,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from home.accounts import is_staff_account
 from home.ids import parse_uuid
 
 from .forms import ChildForm, FamilyForm, GuardianForm
+from .franceconnect import services as franceconnect
 from .models import Family
-
-
-def is_staff_account(user) -> bool:
-    """An account of the commune's staff (editors, agents): it works in the admin and
-    never holds a family of its own."""
-    return user.is_staff or user.has_perm("wagtailadmin.access_admin")
 
 
 def staff_refused(request):
@@ -75,11 +71,21 @@ def family_create(request):
         return redirect("family_portal:dashboard")
     if is_staff_account(request.user):
         return staff_refused(request)
-    family_form = FamilyForm(request.POST or None, prefix="famille")
+    # Signed in with FranceConnect: the first guardian is the person FranceConnect
+    # certified, their civil status filled in and read-only.
+    identity = franceconnect.pending_identity(request)
+    family_form = FamilyForm(
+        request.POST or None,
+        prefix="famille",
+        initial={"name": f"Famille {identity.birth_name.title()}"}
+        if identity
+        else None,
+    )
     guardian_form = GuardianForm(
         request.POST or None,
         prefix="responsable",
         initial={"email": request.user.email},
+        certified=identity.civil_status() if identity else None,
     )
     if request.method == "POST" and family_form.is_valid() and guardian_form.is_valid():
         try:
@@ -89,6 +95,8 @@ def family_create(request):
                 guardian = guardian_form.save(commit=False)
                 guardian.family = family
                 guardian.save()
+                if identity is not None:
+                    franceconnect.certify(guardian, identity)
         except IntegrityError:
             # One account, one family (FamilyAccount's unique constraint): the same page
             # sent twice, or from two tabs, created it a moment ago.
@@ -100,6 +108,8 @@ def family_create(request):
                 "plusieurs fois) : la voici.",
             )
             return redirect("family_portal:dashboard")
+        if identity is not None:
+            franceconnect.forget_identity(request)
         messages.success(request, "Votre famille est enregistrée. Ajoutez vos enfants.")
         return redirect("family_portal:child_add")
     return render(

@@ -27,9 +27,10 @@ from home.models import CommuneSettings
 from qf_connector import limits
 from qf_connector.errors import QuotientError
 from qf_connector.identity import Identity
-from qf_connector.services import lookup_by_identity
+from qf_connector.services import lookup_by_france_connect, lookup_by_identity
 
 from . import enrolment, quotients, wizard_files
+from .franceconnect import services as franceconnect
 from .models import Enrolment, QfDocument
 from .uploads import name_for, validate_qf_upload
 from .views import family_required
@@ -126,7 +127,14 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 "today": self.today,
             }
         if step == STEP_SOURCE:
-            return {"quotient": self.current_quotient}
+            posting_this_step = (
+                self.request.method == "POST" and self.steps.current == STEP_SOURCE
+            )
+            return {
+                "quotient": self.current_quotient,
+                "france_connect": franceconnect.signed_in(self.request),
+                "lookup": self._lookup_france_connect if posting_this_step else None,
+            }
         if step == STEP_IDENTITY:
             # Look up only when the parent submits this very step, never when a stored
             # step is re-validated (rendering it again, or at the confirmation).
@@ -187,6 +195,35 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             return None, error
         return result, None
 
+    def _lookup_france_connect(self):
+        """The QF from the parent's FranceConnect session (the access token stays in
+        the session: never in the page, a log or the call log). An expired session is
+        an error with reason FRANCE_CONNECT_EXPIRED: the page offers to reconnect.
+        Asked once per request: the steps' conditions validate this step again."""
+        if not hasattr(self, "_france_connect_answer"):
+            self._france_connect_answer = self._ask_france_connect()
+        return self._france_connect_answer
+
+    def _ask_france_connect(self):
+        if quotients.lookups_left(self.request.user) <= 0:
+            return None, quotients.account_limit_error()
+        token = franceconnect.access_token(self.request)
+        if token is None:
+            return None, quotients.france_connect_expired_error()
+        try:
+            result = lookup_by_france_connect(
+                token,
+                user=self.request.user,
+                family_id=self.family.pk,
+                origin=quotients.WIZARD_ORIGIN,
+                in_request=True,
+            )
+        except QuotientError as error:
+            if error.status == 401:
+                return None, quotients.france_connect_expired_error()
+            return None, error
+        return result, None
+
     # -- steps ----------------------------------------------------------------------
 
     def process_step(self, form):
@@ -194,6 +231,11 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         extra = self.storage.extra_data
         if step == STEP_SOURCE:
             extra.pop("fallback", None)
+            if form.result is not None:
+                record = enrolment.record_api_quotient(
+                    self.family, form.result, user=self.request.user
+                )
+                extra["quotient_id"] = record.pk
         if step == STEP_IDENTITY:
             extra["fallback"] = form.cleaned_data.get("fallback", "")
             if form.result is not None:
@@ -235,8 +277,13 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         )
 
     def _update_guardian(self, cleaned):
-        """The identity that CAF/MSA recognised becomes the guardian's civil status."""
+        """The identity that CAF/MSA recognised becomes the guardian's civil status
+        (not a civil status FranceConnect certified: that one stays)."""
         guardian = cleaned["guardian"]
+        if guardian.is_certified:
+            guardian.is_allocataire = True
+            guardian.save(update_fields=["is_allocataire"])
+            return
         names = cleaned["first_names"].split()
         guardian.birth_name = cleaned["birth_name"]
         guardian.first_name = names[0]
@@ -258,7 +305,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         extra = self.storage.extra_data
         if source == QfSourceForm.REUSE:
             return enrolment.QfChoice(Enrolment.QfSource.RECORD, self.current_quotient)
-        if source == QfSourceForm.API and not fallback:
+        if source == QfSourceForm.FRANCE_CONNECT or (
+            source == QfSourceForm.API and not fallback
+        ):
             quotient = self.family.quotients.filter(pk=extra.get("quotient_id")).first()
             return enrolment.QfChoice(Enrolment.QfSource.API, quotient)
         if needs_document(self):
@@ -339,6 +388,11 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             step_count=len(visible),
             step_titles=[(name, STEP_TITLES[name]) for name in visible],
         )
+        if step == STEP_SOURCE:
+            error = getattr(form, "error", None)
+            context["france_connect_expired"] = (
+                error is not None and error.reason == quotients.FRANCE_CONNECT_EXPIRED
+            )
         if step == STEP_IDENTITY:
             context["consent_text"] = consent_text(self.commune.name or "La commune")
             error = getattr(form, "error", None)

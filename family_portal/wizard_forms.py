@@ -90,9 +90,12 @@ class ChildrenPeriodForm(PortalForm):
 
 
 class QfSourceForm(PortalForm):
-    """Step 2: where the quotient familial comes from."""
+    """Step 2: where the quotient familial comes from. For a parent signed in with
+    FranceConnect, their FranceConnect identity comes first, and choosing it asks API
+    Particulier at once (``lookup``: only when this very step is posted)."""
 
     REUSE, API, DOCUMENT, NONE = "reuse", "api", "document", "none"
+    FRANCE_CONNECT = "franceconnect"
 
     source = forms.ChoiceField(
         label="Votre quotient familial",
@@ -102,9 +105,22 @@ class QfSourceForm(PortalForm):
         },
     )
 
-    def __init__(self, *args, quotient=None, **kwargs):
+    def __init__(
+        self, *args, quotient=None, france_connect=False, lookup=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.lookup = lookup
+        self.result = None
+        self.error = None
         choices = []
+        if france_connect:
+            choices.append(
+                (
+                    self.FRANCE_CONNECT,
+                    "Utiliser mon identité FranceConnect : la commune demande mon "
+                    "quotient familial à la CAF ou à la MSA, sans rien saisir (immédiat)",
+                )
+            )
         if quotient is not None:
             choices.append(
                 (
@@ -124,6 +140,14 @@ class QfSourceForm(PortalForm):
         ]
         self.fields["source"].choices = choices
         self.fields["source"].initial = choices[0][0]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("source") == self.FRANCE_CONNECT and self.lookup is not None:
+            self.result, self.error = self.lookup()
+            if self.error is not None:
+                self.add_error("source", self.error.message)
+        return cleaned
 
 
 class IdentityConsentForm(PortalForm):

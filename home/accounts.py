@@ -11,6 +11,12 @@ from wagtail.models import Site
 from .models import CommuneSettings
 
 
+def is_staff_account(user) -> bool:
+    """An account of the commune's staff (editors, agents): it works in the admin and
+    never holds a family of its own."""
+    return user.is_staff or user.has_perm("wagtailadmin.access_admin")
+
+
 def user_display(user) -> str:
     """A parent's account as the portal names it: the name if known, else the e-mail
     address, never the user name allauth made up from it."""

@@ -578,11 +578,18 @@ class QuotientClient:
                 if (france_connect and status == 401)
                 else None
             )
-            logger.error(
-                "API Particulier refused the credentials: HTTP %d, code %s",
-                status,
-                code,
-            )
+            if france_connect and status == 401:
+                # The parent's FranceConnect session (expired): they reconnect; not a
+                # matter for the operators.
+                logger.info(
+                    "API Particulier: FranceConnect session refused, code %s", code
+                )
+            else:
+                logger.error(
+                    "API Particulier refused the credentials: HTTP %d, code %s",
+                    status,
+                    code,
+                )
             return _Verdict(
                 error=QuotientError(
                     ErrorKind.CONFIGURATION, message, status=status, code=code

@@ -1,7 +1,7 @@
-"""`python -m portail_site.demo --host H --port P --fake-api-port F [--fake-payfip-port Q]`
-(what `make demo` runs after migrating and loading the demo): starts the fake API
-Particulier, the fake PayFiP, the periodic jobs' loop and the development server, each
-checked to answer before the next starts, prints the real addresses, and stops everything when one of them stops (with the
+"""`python -m portail_site.demo --host H --port P --fake-api-port F --franceconnect-port C
+--fake-payfip-port Q` (what `make demo` runs after migrating and loading the demo): starts
+the fake API Particulier, the local FranceConnect, the fake PayFiP, the periodic jobs'
+loop and the development server, each checked to answer before the next starts, prints the real addresses, and stops everything when one of them stops (with the
 end of its log) or on Ctrl-C.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 from .servers import Service, ServiceFailed, ServiceGroup, stop_on_signals
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FRANCECONNECT_PORT = 8766
+DEFAULT_FAKE_PAYFIP_PORT = 8767
 VAR = ROOT / "var"
-DEFAULT_FAKE_PAYFIP_PORT = 8766
 
 
 def demo_services(
@@ -23,14 +24,17 @@ def demo_services(
     port: int,
     fake_api_port: int,
     python: str,
+    franceconnect_port: int = DEFAULT_FRANCECONNECT_PORT,
     fake_payfip_port: int = DEFAULT_FAKE_PAYFIP_PORT,
 ) -> list[Service]:
     site_url = f"http://{host}:{port}"
     fake_api_url = f"http://127.0.0.1:{fake_api_port}"
+    franceconnect_url = f"http://127.0.0.1:{franceconnect_port}"
     fake_payfip_url = f"http://127.0.0.1:{fake_payfip_port}"
     django_env = {
         "API_PARTICULIER_URL": fake_api_url,
         "WAGTAILADMIN_BASE_URL": site_url,
+        "FRANCECONNECT_URL": franceconnect_url,
         "PAYFIP_WSDL_URL": f"{fake_payfip_url}/tpa/services/securite?wsdl",
         "PAYFIP_PAYMENT_URL": f"{fake_payfip_url}/tpa/paiementws.web",
     }
@@ -38,9 +42,31 @@ def demo_services(
     return [
         Service(
             "fake API Particulier",
-            [python, "-m", "qf_connector.fakeapi", "--port", str(fake_api_port)],
+            [
+                python,
+                "-m",
+                "qf_connector.fakeapi",
+                "--port",
+                str(fake_api_port),
+                # It asks the local FranceConnect who a FranceConnect bearer is.
+                "--france-connect-userinfo",
+                f"{franceconnect_url}/userinfo",
+            ],
             health_url=f"{fake_api_url}/__fake__/health",
             log=VAR / "fakeapi.log",
+            timeout=30,
+        ),
+        Service(
+            "local FranceConnect",
+            [
+                python,
+                "-m",
+                "family_portal.franceconnect.mock",
+                "--port",
+                str(franceconnect_port),
+            ],
+            health_url=f"{franceconnect_url}/__mock__/health",
+            log=VAR / "franceconnect.log",
             timeout=30,
         ),
         Service(
@@ -79,13 +105,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fake-api-port", type=int, required=True)
     parser.add_argument(
+        "--franceconnect-port", type=int, default=DEFAULT_FRANCECONNECT_PORT
+    )
+    parser.add_argument(
         "--fake-payfip-port", type=int, default=DEFAULT_FAKE_PAYFIP_PORT
     )
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
 
     services = demo_services(
-        args.host, args.port, args.fake_api_port, args.python, args.fake_payfip_port
+        args.host,
+        args.port,
+        args.fake_api_port,
+        args.python,
+        franceconnect_port=args.franceconnect_port,
+        fake_payfip_port=args.fake_payfip_port,
     )
     site_url = f"http://{args.host}:{args.port}"
     stop_on_signals()
@@ -98,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"\nSite: {site_url}/  —  admin: {site_url}/admin/\n"
                 f"Fake API Particulier: http://127.0.0.1:{args.fake_api_port} "
                 f"(log: var/fakeapi.log)\n"
+                f"Local FranceConnect: http://127.0.0.1:{args.franceconnect_port} "
+                "(log: var/franceconnect.log; the demo's FranceConnect parent is "
+                "Pierre Mercier)\n"
                 f"Fake PayFiP: http://127.0.0.1:{args.fake_payfip_port} "
-                f"(log: var/fakepayfip.log)\n"
+                "(log: var/fakepayfip.log)\n"
                 "Periodic jobs: var/periodic-jobs.log\n"
                 "Ctrl-C stops everything.\n",
                 flush=True,

@@ -7,6 +7,7 @@ a real SECRET_KEY, a DATABASE_URL and ALLOWED_HOSTS, or with DEBUG on.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -118,6 +119,8 @@ INSTALLED_APPS = [
     "formtools",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "family_portal.franceconnect",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -364,6 +367,75 @@ QF_LOOKUPS_PER_ADDRESS = env_number("QF_LOOKUPS_PER_ADDRESS", 20, int)
 # the SECRET_KEY unless set; changing it forgets the counts and the refusals.
 QF_DIGEST_KEY = env_str("QF_DIGEST_KEY") or SECRET_KEY
 
+# FranceConnect (family_portal/franceconnect): parents sign in with the State's identity
+# and the wizard asks API Particulier's /france_connect route for their QF. The address
+# is the issuer (its discovery document at /.well-known/openid-configuration): the
+# integration platform https://fcp-low.integ01.dev-franceconnect.fr/api/v2, production
+# https://oidc.franceconnect.gouv.fr/api/v2. Outside production it defaults to the local
+# FranceConnect that `make demo` starts (family_portal/franceconnect/mock); empty: no
+# FranceConnect button.
+FRANCECONNECT_MOCK_URL = "http://127.0.0.1:8766"
+FRANCECONNECT_MOCK_CLIENT_ID = "portail-famille-demo"
+FRANCECONNECT_MOCK_SECRET = "demo-franceconnect-secret"  # noqa: S105 - the local fake's
+FRANCECONNECT_URL = env_str(
+    "FRANCECONNECT_URL", "" if PRODUCTION else FRANCECONNECT_MOCK_URL
+).rstrip("/")
+FRANCECONNECT_CLIENT_ID = env_str(
+    "FRANCECONNECT_CLIENT_ID", "" if PRODUCTION else FRANCECONNECT_MOCK_CLIENT_ID
+)
+FRANCECONNECT_SECRET = env_str(
+    "FRANCECONNECT_SECRET", "" if PRODUCTION else FRANCECONNECT_MOCK_SECRET
+)
+if PRODUCTION and FRANCECONNECT_URL:
+    fc_problems = []
+    if not FRANCECONNECT_URL.startswith("https://") or any(
+        local in FRANCECONNECT_URL
+        for local in ("://localhost", "://127.", "://[::1]", "://0.0.0.0")
+    ):
+        fc_problems.append(
+            "FRANCECONNECT_URL must be FranceConnect's https address, not the local "
+            "FranceConnect of the demo"
+        )
+    if not FRANCECONNECT_CLIENT_ID or not FRANCECONNECT_SECRET:
+        fc_problems.append(
+            "FRANCECONNECT_CLIENT_ID and FRANCECONNECT_SECRET must be set"
+        )
+    if FRANCECONNECT_SECRET == FRANCECONNECT_MOCK_SECRET or (
+        FRANCECONNECT_CLIENT_ID == FRANCECONNECT_MOCK_CLIENT_ID
+    ):
+        fc_problems.append(
+            "FRANCECONNECT_CLIENT_ID and FRANCECONNECT_SECRET must be the commune's own, "
+            "not the local FranceConnect's"
+        )
+    if fc_problems:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: " + "; ".join(fc_problems) + "."
+        )
+SOCIALACCOUNT_ADAPTER = "family_portal.franceconnect.adapter.SocialAccountAdapter"
+# Tokens stay in the session (family_portal/franceconnect/session.py), never in a table.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+# Seconds allauth waits for FranceConnect's endpoints (discovery, token, userinfo, keys).
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_PROVIDERS = {
+    "franceconnect": {
+        "APPS": [
+            {
+                "client_id": FRANCECONNECT_CLIENT_ID,
+                "secret": FRANCECONNECT_SECRET,
+                "settings": {
+                    "server_url": FRANCECONNECT_URL,
+                    "token_auth_method": "client_secret_post",
+                },
+            }
+        ]
+        if FRANCECONNECT_URL
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+
 # Security: always on in production, where `check --deploy` must report nothing.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -416,6 +488,13 @@ ADMIN_CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     }
 }
+if FRANCECONNECT_URL:
+    # The FranceConnect button's form and the logout go on to FranceConnect by redirect,
+    # which form-action governs too (the family space only, not the admin).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        "'self'",
+        "{0.scheme}://{0.netloc}".format(urlsplit(FRANCECONNECT_URL)),
+    ]
 # Nothing leaves for third parties from the admin either: no Gravatar (it would leak the
 # agents' hashed e-mail addresses) and no release check (we follow releases through pip).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

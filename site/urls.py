@@ -7,8 +7,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from family_portal.franceconnect.views import LogoutView
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # allauth's logout, going on to FranceConnect's after a FranceConnect sign-in.
+    path("compte/logout/", LogoutView.as_view(), name="account_logout"),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
     path("attestations/", include("family_portal.certificates.urls")),

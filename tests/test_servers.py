@@ -144,3 +144,24 @@ def test_a_signal_stops_every_service(tmp_path, signum):
         launcher.kill()
         launcher.wait()
     assert not answers(f"http://127.0.0.1:{port}/")
+
+
+def test_the_demos_local_franceconnect_answers_and_the_fake_api_asks_it(tmp_path):
+    """`make demo` starts the local FranceConnect, and the fake API is told to ask its
+    userinfo who a FranceConnect bearer is."""
+    fc_port = free_port()
+    services = demo_services(
+        "127.0.0.1",
+        free_port(),
+        free_port(),
+        sys.executable,
+        franceconnect_port=fc_port,
+    )
+    fake_api, franceconnect = services[0], services[1]
+    assert franceconnect.name == "local FranceConnect"
+    assert f"http://127.0.0.1:{fc_port}/userinfo" in fake_api.command
+    assert services[-1].env["FRANCECONNECT_URL"] == f"http://127.0.0.1:{fc_port}"
+    franceconnect.log = tmp_path / "franceconnect.log"
+    with ServiceGroup() as group:
+        group.start(franceconnect)
+        assert answers(f"http://127.0.0.1:{fc_port}/.well-known/openid-configuration")

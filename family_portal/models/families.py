@@ -233,6 +233,31 @@ class Guardian(models.Model):
         db_index=True,
         editable=False,
     )
+    # The civil status comes from FranceConnect's pivot identity (family_portal/
+    # franceconnect/identity.py): nobody edits CERTIFIED_FIELDS by hand while it is set.
+    certified_at = models.DateTimeField(
+        _("état civil certifié FranceConnect le"), null=True, blank=True, editable=False
+    )
+    franceconnect_sub = models.CharField(
+        _("identifiant FranceConnect"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        db_index=True,
+    )
+
+    CERTIFIED_FIELDS = (
+        "birth_name",
+        "usage_name",
+        "first_name",
+        "second_first_name",
+        "third_first_name",
+        "sex",
+        "birth_date",
+        "born_abroad",
+        "birth_commune_code",
+        "birth_country_code",
+    )
 
     class Meta:
         verbose_name = _("responsable légal")
@@ -258,6 +283,11 @@ class Guardian(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_digest"}
         super().save(*args, **kwargs)
 
+    @property
+    def is_certified(self) -> bool:
+        """Civil status certified by FranceConnect: not editable by hand."""
+        return self.certified_at is not None
+
     def clean(self):
         errors = {}
         if self.born_abroad:
@@ -273,8 +303,28 @@ class Guardian(models.Model):
             errors["birth_date"] = _(
                 "La date de naissance ne peut pas être dans le futur."
             )
+        errors.update(self._certified_changes())
         if errors:
             raise ValidationError(errors)
+
+    def _certified_changes(self) -> dict:
+        """A civil status certified by FranceConnect is not edited by hand (the parent's
+        form shows it read-only; any other form, an agent's, is refused here)."""
+        if self.pk is None or self.certified_at is None:
+            return {}
+        stored = (
+            type(self)
+            .objects.filter(pk=self.pk, certified_at__isnull=False)
+            .values(*self.CERTIFIED_FIELDS)
+            .first()
+        )
+        if stored is None:
+            return {}
+        return {
+            name: _("Certifié FranceConnect : ne peut pas être modifié à la main.")
+            for name in self.CERTIFIED_FIELDS
+            if getattr(self, name) != stored[name]
+        }
 
 
 class Child(models.Model):

@@ -87,6 +87,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="seconds added to every API answer, on top of any fault's",
     )
+    parser.add_argument(
+        "--france-connect-userinfo",
+        metavar="URL",
+        help="a FranceConnect userinfo endpoint (the local one of make demo): a bearer "
+        "on /france_connect that no case file names is the person it answers for",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -132,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_window=args.rate_window,
         faults=faults,
         latency=max(0.0, args.latency),
+        france_connect_userinfo=args.france_connect_userinfo,
     )
     signal.signal(signal.SIGTERM, _stop)
     LOGGER.info("fakeapi listening on %s (%s)", server.base_url, book.summary())

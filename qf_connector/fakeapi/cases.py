@@ -232,22 +232,26 @@ def _without_month(identity: Mapping[str, object]) -> dict[str, object]:
 _GENDERS = {"male": "M", "female": "F", "m": "M", "f": "F"}
 
 
+def identity_from_claims(claims: Mapping[str, Any]) -> dict[str, object]:
+    """The civil status FranceConnect's pivot identity claims carry, as canonical
+    params (raises KeyError, TypeError or ValueError when they are not one)."""
+    birth_year, birth_month, birth_day = str(claims["birthdate"]).split("-")
+    params: dict[str, Any] = {
+        m.NOM: claims["family_name"],
+        m.PRENOMS: claims.get("given_name_array") or str(claims["given_name"]).split(),
+        m.SEXE: _GENDERS.get(str(claims.get("gender", "")).lower(), ""),
+        m.ANNEE_NAISSANCE: birth_year,
+        m.MOIS_NAISSANCE: birth_month,
+        m.JOUR_NAISSANCE: birth_day,
+        m.PAYS: claims.get("birthcountry", ""),
+        m.COMMUNE: claims.get("birthplace", ""),
+    }
+    return m.canonical_identity(params)
+
+
 def _introspected_identity(file: Path, payload: str) -> dict[str, object]:
     """The civil status a FranceConnect introspection result carries, as params."""
     try:
-        claims = json.loads(payload)["token_introspection"]
-        birth_year, birth_month, birth_day = str(claims["birthdate"]).split("-")
-        params: dict[str, Any] = {
-            m.NOM: claims["family_name"],
-            m.PRENOMS: claims.get("given_name_array")
-            or str(claims["given_name"]).split(),
-            m.SEXE: _GENDERS.get(str(claims.get("gender", "")).lower(), ""),
-            m.ANNEE_NAISSANCE: birth_year,
-            m.MOIS_NAISSANCE: birth_month,
-            m.JOUR_NAISSANCE: birth_day,
-            m.PAYS: claims.get("birthcountry", ""),
-            m.COMMUNE: claims.get("birthplace", ""),
-        }
+        return identity_from_claims(json.loads(payload)["token_introspection"])
     except (KeyError, TypeError, ValueError) as error:
         raise CaseFileError(f"{file}: not a FranceConnect introspection") from error
-    return m.canonical_identity(params)

@@ -31,10 +31,12 @@ from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import Request, urlopen
 
 from . import matching as m
-from .cases import FRANCE_CONNECT, IDENTITE, ROUTES, CaseBook
+from .cases import FRANCE_CONNECT, IDENTITE, ROUTES, CaseBook, identity_from_claims
 from .errors import (
     INVALID_TOKEN,
     NOT_FOUND_CNAV,
@@ -178,9 +180,14 @@ class FakeApi:
         cache_ttl: float = CACHE_TTL,
         today: Callable[[], date] = paris_today,
         latency: float = 0.0,
+        france_connect_userinfo: str | None = None,
     ) -> None:
         self.casebook = casebook
         self.token = token
+        # A FranceConnect (the local one of the demo and tests) whose userinfo endpoint
+        # tells who a bearer on /france_connect is, as FranceConnect tells API
+        # Particulier; None: the static tokens of the case files only.
+        self.france_connect_userinfo = france_connect_userinfo
         # Added to every API answer, on top of any fault's (``--latency``).
         self.latency = latency
         self.limiter = SlidingWindowLimiter(rate_limit, rate_window)
@@ -211,6 +218,11 @@ class FakeApi:
             fc_token = self.casebook.tokens.get(bearer or "")
             authorised = fc_token is not None
             identity_base = fc_token.identity if fc_token else None
+            if not authorised and bearer and self.france_connect_userinfo:
+                identity_base, refusal = self._ask_france_connect(bearer)
+                if refusal is not None:
+                    return self._error(401, [refusal], self.limiter.peek())
+                authorised = identity_base is not None
         if not authorised or bearer is None:
             return self._error(401, [INVALID_TOKEN], self.limiter.peek())
 
@@ -258,6 +270,28 @@ class FakeApi:
         if case.status == 429:
             response.headers["Retry-After"] = "1"
         return response
+
+    def _ask_france_connect(
+        self, bearer: str
+    ) -> tuple[dict[str, object] | None, ApiError | None]:
+        """Who the parent's FranceConnect access token stands for, from FranceConnect's
+        userinfo: (identity, None), or (None, the 401 error: 00103 when FranceConnect
+        says the token expired, 00101 otherwise)."""
+        request = Request(  # noqa: S310 - the configured local FranceConnect
+            self.france_connect_userinfo, headers={"Authorization": f"Bearer {bearer}"}
+        )
+        try:
+            with urlopen(request, timeout=5) as answer:  # noqa: S310
+                claims = json.loads(answer.read())
+            return identity_from_claims(claims), None
+        except HTTPError as error:
+            expired = error.code == 401 and "expired" in (
+                error.headers.get("WWW-Authenticate") or ""
+            )
+            return None, catalogue_error(401, "00103" if expired else "00101")
+        except (URLError, OSError, KeyError, TypeError, ValueError) as error:
+            LOGGER.warning("FranceConnect userinfo unusable: %s", type(error).__name__)
+            return None, INVALID_TOKEN
 
     def fault_response(self, fault: Fault) -> Response:
         """The answer a ``status`` or ``html`` fault stands for."""
@@ -531,6 +565,7 @@ def create_server(
     faults: list[Fault] | tuple[Fault, ...] = (),
     latency: float = 0.0,
     casebook: CaseBook | None = None,
+    france_connect_userinfo: str | None = None,
 ) -> FakeApiServer:
     """A bound, not yet serving, fake server (``port=0``: a free port)."""
     book = casebook if casebook is not None else CaseBook.load(cases_dirs)
@@ -540,6 +575,7 @@ def create_server(
         rate_limit=rate_limit,
         rate_window=rate_window,
         latency=latency,
+        france_connect_userinfo=france_connect_userinfo,
     )
     for fault in faults:
         api.faults.add(fault)

@@ -16,6 +16,7 @@ from qf_connector.services import reset_client
 from tests.activities.examples import EXAMPLES_DIR, example_document
 from tests.activities.factories import ActivityIndexPageFactory, ActivityPageFactory
 from tests.dates import born, in_force
+from tests.franceconnect.support import fc_provider, franceconnect  # noqa: F401
 
 from .factories import ChildFactory, FamilyFactory, GuardianFactory
 

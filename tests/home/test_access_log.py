@@ -87,10 +87,16 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # one request, one access-log line
+
+
 def get(url, **headers):
     request = urllib.request.Request(url, headers=headers)  # noqa: S310
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+        with opener.open(request, timeout=20) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

@@ -299,16 +299,19 @@ def test_france_connect_uses_the_parent_token_and_no_identity():
     assert (result.value, result.provider) == (1200, "MSA")
 
 
-def test_france_connect_expired_session_asks_to_reconnect():
+def test_france_connect_expired_session_asks_to_reconnect(caplog):
     client = make_client(FakeClock())
     with respx.mock(base_url=BASE_URL) as mock:
         mock.get(FRANCE_CONNECT_PATH).mock(
-            return_value=json_response(401, error_body("00101"))
+            return_value=json_response(401, error_body("00103"))
         )
         with pytest.raises(QuotientError) as caught:
             client.lookup_by_france_connect("expired")
     assert caught.value.kind is ErrorKind.CONFIGURATION
+    assert caught.value.status == 401
     assert "FranceConnect" in caught.value.message
+    # A parent's expired session is not an alert for the operators.
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
 
 def test_a_failing_call_hook_does_not_break_the_lookup():

@@ -83,6 +83,16 @@ OTHER_NAMESPACES = {
 # tested in tests/bookings.
 BY_SECRET = {"certificates:verify", "family_portal:bookings:feed"}
 SETTINGS_MODELS = {("family_portal", "familyservicesettings")}
+# Signing in and out (FranceConnect's pages, and allauth's logout going on to
+# FranceConnect's): open to anyone like allauth's own sign-in pages, holding no family
+# data, and signing the visitor out; tested in tests/franceconnect.
+SIGN_IN_AND_OUT = {
+    "account_logout",
+    "franceconnect_login",
+    "franceconnect_callback",
+    "franceconnect_link",
+    "franceconnect_logged_out",
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ def family_service_patterns():
     for name, route, pattern in walk(get_resolver().url_patterns):
         namespace = name.rpartition(":")[0]
         module = getattr(pattern.callback, "__module__", "") or ""
+        if name in SIGN_IN_AND_OUT:
+            continue
         if (
             namespace in NAMESPACES
             or namespace in OTHER_NAMESPACES

@@ -1,7 +1,10 @@
 """Response headers: a Content-Security-Policy without inline scripts on the public site,
 a relaxed one confined to the Wagtail admin, and no framing by other sites."""
 
+from urllib.parse import urlsplit
+
 import pytest
+from django.conf import settings
 
 from tests.factories import ContentPageFactory
 
@@ -34,7 +37,13 @@ def test_public_pages_forbid_inline_scripts_and_framing(client, public_site, pat
     assert policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
-    assert policy["form-action"] == ["'self'"]
+    # FranceConnect's origin too: its button's form goes on there by redirect.
+    franceconnect = (
+        ["{0.scheme}://{0.netloc}".format(urlsplit(settings.FRANCECONNECT_URL))]
+        if settings.FRANCECONNECT_URL
+        else []
+    )
+    assert policy["form-action"] == ["'self'", *franceconnect]
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "'unsafe-eval'" not in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"

@@ -9,6 +9,8 @@ from activities.demo import load_demo_activities
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.billing.demo import load_billing_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
+from family_portal.franceconnect.demo import load_franceconnect_demo
+from family_portal.franceconnect.mock.identities import MERCIER
 from family_portal.payments.demo import load_payments_demo
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
@@ -35,6 +37,7 @@ class Command(BaseCommand):
                 load_demo_activities(home)
                 commune = CommuneSettings.for_site(site)
                 load_demo_family(commune)
+                load_franceconnect_demo(commune)
                 load_backoffice_demo(commune)
                 load_billing_demo(commune)
                 load_payments_demo()
@@ -50,3 +53,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role:<34} {where:<15} {login:<26} {account.password}"
             )
+        self.stdout.write(
+            f"  {'parent signed in with FranceConnect':<34} {'/compte/login/':<15} "
+            f"« S'identifier avec FranceConnect », then {MERCIER['given_name']} "
+            f"{MERCIER['family_name']}"
+        )

@@ -1,0 +1,1 @@
+from tests.franceconnect.support import fc_provider, franceconnect  # noqa: F401
