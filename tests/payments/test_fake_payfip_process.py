@@ -14,7 +14,7 @@ from tests.test_servers import free_port
 
 def fake_payfip(port, tmp_path):
     services = demo_services(
-        "127.0.0.1", free_port(), free_port(), sys.executable, port
+        "127.0.0.1", free_port(), free_port(), sys.executable, fake_payfip_port=port
     )
     service = next(s for s in services if s.name == "fake PayFiP")
     service.log = tmp_path / "fakepayfip.log"
