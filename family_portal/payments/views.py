@@ -9,7 +9,6 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from family_portal.billing.models import Invoice
 from family_portal.views import family_required
@@ -22,11 +21,12 @@ LOGGER = logging.getLogger("family_portal.payments")
 
 
 @family_required
-@require_POST
 def pay_online(request, pk):
     invoice = get_object_or_404(
         Invoice.objects.filter(family=request.family, kind=Invoice.Kind.INVOICE), pk=pk
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         operation = start_online_payment(
             invoice,
