@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from home.demo import ensure_child_page
+from home.models import HomePageHighlight
 
 from .models import (
     ActivityBaremeLink,
@@ -334,6 +335,27 @@ def load_demo_activities(index_parent_page, today: datetime.date | None = None):
         "les activités proposées aux enfants de la commune, leurs tarifs et les "
         "inscriptions en ligne.",
     )
-    for spec in activity_specs(year):
-        ensure_activity(index, spec, baremes)
+    activities = {
+        spec["slug"]: ensure_activity(index, spec, baremes)
+        for spec in activity_specs(year)
+    }
+    ensure_highlights(index_parent_page, activities)
     return index
+
+
+# What the communication team highlights on the home page, with its own words.
+HIGHLIGHTS = [
+    ("accueil-de-loisirs", "Les mercredis et les vacances, à la journée."),
+    ("restauration-scolaire", ""),
+    ("conservatoire", ""),
+]
+
+
+def ensure_highlights(home, activities: dict[str, ActivityPage]) -> None:
+    """Choose the home page's highlighted activities once (an editor's choice stays)."""
+    if not hasattr(home, "highlights") or home.highlights.exists():
+        return
+    home.highlights = [
+        HomePageHighlight(page=activities[slug], text=text) for slug, text in HIGHLIGHTS
+    ]
+    home.save_revision().publish()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from activities.pricing import PricingError, Quote, Situation, quote
@@ -74,6 +75,24 @@ def no_tariff_error(period) -> PricingError:
 def places_left(period) -> int:
     taken = Enrolment.objects.holding_place().filter(period=period).count()
     return max(period.capacity - taken, 0)
+
+
+def places_left_in(periods) -> dict[int, int]:
+    """``places_left`` of each of ``periods`` (by id), in one query whatever their
+    number."""
+    periods = list(periods)
+    taken = dict(
+        Enrolment.objects.holding_place()
+        .filter(period__in=[period.pk for period in periods])
+        .order_by()
+        .values("period")
+        .annotate(taken=Count("pk"))
+        .values_list("period", "taken")
+    )
+    return {
+        period.pk: max(period.capacity - taken.get(period.pk, 0), 0)
+        for period in periods
+    }
 
 
 def ineligibility_reason(activity, child, period) -> str | None:
@@ -229,18 +248,15 @@ def confirm(family: Family, commune, period, children, qf: QfChoice, user=None):
     return sorted(enrolments, key=lambda enrolment: enrolment.child_rank)
 
 
-def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
-    """Keep what DESIGN.md allows of an API answer, valid for the school year."""
+def api_quotient(family: Family, result, user=None) -> QuotientRecord:
+    """What DESIGN.md allows of an API answer, valid for the school year (unsaved)."""
     today = timezone.localdate()
-    family.quotients.filter(status=QuotientRecord.Status.ACTIVE).update(
-        status=QuotientRecord.Status.SUPERSEDED
-    )
     computed = (
         datetime.date(result.computation_year, result.computation_month, 1)
         if result.computation_year and result.computation_month
         else None
     )
-    return QuotientRecord.objects.create(
+    return QuotientRecord(
         family=family,
         value=Decimal(result.value),
         provider=result.provider,
@@ -253,6 +269,42 @@ def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
         valid_from=today,
         valid_until=QuotientRecord.school_year_end(today),
     )
+
+
+def record_api_quotient(family: Family, result, user=None) -> QuotientRecord:
+    """Keep an API answer as the family's QF; the one it replaces is superseded."""
+    return record_api_quotients([(family, result)], user=user)[0]
+
+
+def record_api_quotients(answers, user=None) -> list[QuotientRecord]:
+    """Keep API answers, `[(family, result)]`, one per family, in two queries (the
+    yearly campaign records its families in batches)."""
+    records = [api_quotient(family, result, user) for family, result in answers]
+    QuotientRecord.objects.filter(
+        family__in=[record.family_id for record in records],
+        status=QuotientRecord.Status.ACTIVE,
+    ).update(status=QuotientRecord.Status.SUPERSEDED)
+    return QuotientRecord.objects.bulk_create(records)
+
+
+def _price_again(enrolment: Enrolment, commune, qf: QfChoice, version) -> tuple:
+    """Set the enrolment's tariff as `version` prices it now (unsaved); a provisional
+    enrolment becomes final when the QF is final. Returns (before, after) snapshots."""
+    before = snapshot_dict(enrolment)
+    situation = situation_for(enrolment.family, commune, qf, enrolment.child_rank)
+    item = PlannedEnrolment(
+        child=enrolment.child,
+        rank=enrolment.child_rank,
+        residence=situation.residence,
+        quote=quote(version.pricing, situation),
+        qf=qf,
+    )
+    for name, value in _snapshot(version, item).items():
+        setattr(enrolment, name, value)
+    enrolment.price_overridden = False
+    if enrolment.status == Enrolment.Status.QF_PENDING and not qf.provisional:
+        enrolment.status = Enrolment.Status.CONFIRMED
+    return before, snapshot_dict(enrolment)
 
 
 def reprice(
@@ -277,21 +329,7 @@ def reprice(
             .get(pk=enrolment.pk)
         )
         version = version or enrolment.bareme_version
-        before = snapshot_dict(enrolment)
-        situation = situation_for(enrolment.family, commune, qf, enrolment.child_rank)
-        item = PlannedEnrolment(
-            child=enrolment.child,
-            rank=enrolment.child_rank,
-            residence=situation.residence,
-            quote=quote(version.pricing, situation),
-            qf=qf,
-        )
-        for name, value in _snapshot(version, item).items():
-            setattr(enrolment, name, value)
-        enrolment.price_overridden = False
-        if enrolment.status == Enrolment.Status.QF_PENDING and not qf.provisional:
-            enrolment.status = Enrolment.Status.CONFIRMED
-        after = snapshot_dict(enrolment)
+        before, after = _price_again(enrolment, commune, qf, version)
         if after == before:
             return None
         enrolment.save()
@@ -306,6 +344,80 @@ def reprice(
             before=before,
             after=after,
         )
+
+
+# What re-pricing changes on an enrolment: the fields `_snapshot` sets, and those
+# `_price_again` sets besides (reprice_many writes only these).
+REPRICED_FIELDS = (
+    "bareme_version",
+    "amount",
+    "unit",
+    "deliberation_reference",
+    "deliberation_date",
+    "qf_value",
+    "qf_month",
+    "qf_provider",
+    "column",
+    "bracket",
+    "explanation",
+    "child_rank",
+    "residence",
+    "qf_source",
+    "quotient",
+    "priced_at",
+    "price_overridden",
+    "status",
+    "updated_at",
+)
+
+
+def for_repricing(enrolments):
+    """The queryset `reprice_many` wants: rows locked, with what pricing reads."""
+    return enrolments.select_for_update().select_related(
+        "family", "bareme_version", "child"
+    )
+
+
+def reprice_many(items, commune, *, kind: str, user=None) -> list[EnrolmentPriceChange]:
+    """`reprice` for many enrolments in a few queries (the yearly campaign): `items`
+    are `(enrolment, qf, reason)`, each enrolment read through `for_repricing` in the
+    caller's transaction and priced with its own barème version. Saves those whose
+    tariff changed, records their audit rows, says so once (the certificates follow)
+    and returns the audit rows."""
+    from activities.models import BaremeVersion
+
+    changed, changes, versions = [], [], set()
+    now = timezone.now()
+    for enrolment, qf, reason in items:
+        version = enrolment.bareme_version
+        before, after = _price_again(enrolment, commune, qf, version)
+        if after == before:
+            continue
+        enrolment.updated_at = now
+        changed.append(enrolment)
+        if not version.locked:
+            versions.add(version.pk)
+        changes.append(
+            EnrolmentPriceChange(
+                enrolment=enrolment,
+                kind=kind,
+                reason=reason,
+                changed_by=user,
+                before=before,
+                after=after,
+            )
+        )
+    if not changed:
+        return []
+    with transaction.atomic():
+        # One UPDATE per enrolment: bulk_update's CASE over 19 fields costs more.
+        for enrolment in changed:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                **{name: getattr(enrolment, name) for name in REPRICED_FIELDS}
+            )
+        BaremeVersion.objects.filter(pk__in=versions).update(locked=True)
+        _tariff_changed(changed, user=user)
+        return EnrolmentPriceChange.objects.bulk_create(changes)
 
 
 def _tariff_changed(enrolments, user=None) -> None:

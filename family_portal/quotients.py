@@ -45,7 +45,7 @@ def _answered_wizard_lookups(now: datetime.datetime | None = None):
 
 
 def wizard_lookup_refusal(
-    user, identity: Identity, address: str, *, family_id: int | None = None
+    user, identity: Identity | None, address: str, *, family_id: int | None = None
 ) -> QuotientError | None:
     """None when the wizard may look this identity up for this account from this
     address; else the error to show, once the refusal is recorded (LookupRefusal: no
@@ -54,8 +54,10 @@ def wizard_lookup_refusal(
     Three limits, each over 24 hours of answered lookups: QF_LOOKUPS_PER_ACCOUNT for the
     account, QF_LOOKUPS_PER_IDENTITY for the identity whichever accounts asked (a
     second account gets no more than the first), QF_LOOKUPS_PER_ADDRESS for the client
-    address (many accounts from one place)."""
-    identity_digest = limits.digest_of(identity)
+    address (many accounts from one place). ``identity`` is None for a FranceConnect
+    lookup: the person is known only from the answer, so only the account's and the
+    address's limits apply."""
+    identity_digest = limits.digest_of(identity) if identity is not None else ""
     address_digest = limits.address_digest(address)
     # One query for the three counts (the step's query budget, tests/perf).
     mine = Q(user=user)

@@ -205,11 +205,15 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
         return self._france_connect_answer
 
     def _ask_france_connect(self):
-        if quotients.lookups_left(self.request.user) <= 0:
-            return None, quotients.account_limit_error()
         token = franceconnect.access_token(self.request)
         if token is None:
             return None, quotients.france_connect_expired_error()
+        address = client_ip(self.request)
+        refusal = quotients.wizard_lookup_refusal(
+            self.request.user, None, address, family_id=self.family.pk
+        )
+        if refusal is not None:
+            return None, refusal
         try:
             result = lookup_by_france_connect(
                 token,
@@ -217,6 +221,7 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
                 family_id=self.family.pk,
                 origin=quotients.WIZARD_ORIGIN,
                 in_request=True,
+                address=address,
             )
         except QuotientError as error:
             if error.status == 401:

@@ -21,6 +21,13 @@ once; nothing has to be found and deleted.
   ``{% wagtailcache %}`` / ``{% wagtailpagecache %}`` with ``page_cache.generation``
   among the values they vary on (see ``context``); signed-in parents and simulator
   requests, which skip the page cache, still reuse those fragments.
+- Figures that change far more often than pages (the places left, with every
+  enrolment) have a *token* of their own, replaced after each commit that changes them
+  (``PAGE_CACHE_TOKENS``: the models whose saves and deletions do). A fragment that
+  shows them varies on its token (``page_cache.tokens.places``); reading it marks the
+  response too, and a stored page that read a token is served only while that token is
+  unchanged (one more cache read). An enrolment thus retires the home page, and only
+  the pages that show places left.
 
 With local memory each gunicorn worker keeps its own cache, and its own generation: a
 publication retires the entries of the worker that handled it at once, the others'
@@ -36,6 +43,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -84,13 +92,73 @@ def invalidate(**kwargs) -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+# -- tokens ---------------------------------------------------------------------------
+
+
+def _token_key(name: str) -> str:
+    return f"page-cache:token:{name}"
+
+
+def token(name: str) -> str:
+    """The current value of the token ``name``; a fresh one if the cache lost it."""
+    key = _token_key(name)
+    current = cache.get(key)
+    if current is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        current = cache.get(key)
+    return current
+
+
+def request_token(request, name: str) -> str:
+    """The token, read once per request and remembered: the page rendered for this
+    request is kept only with the values it was rendered with."""
+    read = request.__dict__.setdefault("_page_cache_tokens", {})
+    if name not in read:
+        read[name] = token(name)
+    return read[name]
+
+
+def replace_token(name: str) -> None:
+    cache.set(_token_key(name), uuid.uuid4().hex, timeout=None)
+
+
+def _tokens_are_current(stored: dict[str, str]) -> bool:
+    if not stored:
+        return True
+    current = cache.get_many([_token_key(name) for name in stored])
+    return all(current.get(_token_key(name)) == value for name, value in stored.items())
+
+
 def _invalidate_on_page_delete(sender, instance, **kwargs):
     if isinstance(instance, Page):
         invalidate()
 
 
+def _token_receiver(name: str):
+    def receiver(**kwargs):
+        # After the commit: a page rendered meanwhile, with the figures of before,
+        # would otherwise be stored under the new token.
+        transaction.on_commit(lambda: replace_token(name))
+
+    return receiver
+
+
+_TOKEN_RECEIVERS = []  # signals keep weak references: keep the receivers alive
+
+
 def connect_signals() -> None:
     """Called once from ``HomeConfig.ready``."""
+    for name, labels in getattr(settings, "PAGE_CACHE_TOKENS", {}).items():
+        receiver = _token_receiver(name)
+        _TOKEN_RECEIVERS.append(receiver)
+        for label in labels:
+            model = apps.get_model(label)
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receiver,
+                    sender=model,
+                    dispatch_uid=f"page-cache-token-{name}-{label}-{id(signal)}",
+                )
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(invalidate, dispatch_uid=f"page-cache-{id(signal)}")
     post_delete.connect(_invalidate_on_page_delete, dispatch_uid="page-cache-delete")
@@ -206,8 +274,10 @@ class AnonymousPageCacheMiddleware:
         if whole_page:
             key = page_key(request)
             stored = cache.get(key)
-            if stored is not None:
-                status, headers, content = stored
+            # (Entries stored before tokens existed have three items.)
+            tokens = stored[3] if stored is not None and len(stored) > 3 else {}
+            if stored is not None and _tokens_are_current(tokens):
+                status, headers, content = stored[:3]
                 response = HttpResponse(content, status=status, headers=headers)
                 response[HIT_HEADER] = "hit"
                 return response
@@ -224,7 +294,12 @@ class AnonymousPageCacheMiddleware:
                 for name, value in response.items()
                 if name.lower() != HIT_HEADER.lower()
             }
-            cache.set(key, (response.status_code, headers, response.content), seconds)
+            tokens = getattr(request, "_page_cache_tokens", {})
+            cache.set(
+                key,
+                (response.status_code, headers, response.content, tokens),
+                seconds,
+            )
             response[HIT_HEADER] = "miss"
         return response
 
@@ -251,6 +326,22 @@ class FragmentCacheContext:
     @property
     def today(self) -> str:
         return timezone.localdate().isoformat()
+
+    @property
+    def tokens(self) -> TokenReader:
+        return TokenReader(self.request)
+
+
+class TokenReader:
+    """``page_cache.tokens.places``: the token's value, remembered for the request."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def __getitem__(self, name: str) -> str:
+        if name not in getattr(settings, "PAGE_CACHE_TOKENS", {}):
+            raise KeyError(name)
+        return request_token(self.request, name)
 
 
 def context(request):

@@ -4,12 +4,14 @@ Idempotent: each object is created once and left alone afterwards, so running th
 again changes nothing (no new revision, no new password hash).
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
@@ -277,6 +279,60 @@ def ensure_settings(home, pages):
     return commune
 
 
+def news_items(pages, today: datetime.date) -> list[dict]:
+    """The home page's news, dated from ``today`` like the rest of the demo; the oldest
+    is past the three the home page shows, found by the site search."""
+
+    def item(days_ago, title, summary, page=None):
+        return {
+            "type": "news_item",
+            "value": {
+                "title": title,
+                "date": (today - datetime.timedelta(days=days_ago)).isoformat(),
+                "summary": summary,
+                "image": None,
+                "page": page.pk if page else None,
+            },
+        }
+
+    return [
+        item(
+            2,
+            "Accueil de loisirs : le programme des mercredis",
+            "Jeux de piste, atelier cuisine et sortie à la ferme pédagogique : le "
+            "programme des mercredis est affiché au centre de loisirs des Tilleuls.",
+        ),
+        item(
+            9,
+            "Votre tarif calculé en ligne",
+            "Avec votre accord, le portail famille récupère votre quotient familial "
+            "auprès de la CAF ou de la MSA : le tarif s'affiche aussitôt, sans "
+            "justificatif à envoyer.",
+            pages["vie-scolaire"],
+        ),
+        item(
+            23,
+            "Restauration scolaire : des produits locaux chaque semaine",
+            "Le restaurant scolaire Jules-Ferry sert chaque semaine des légumes et des "
+            "laitages de producteurs de la commune.",
+        ),
+        item(
+            61,
+            "Fermeture exceptionnelle de l'hôtel de ville",
+            "L'hôtel de ville a fermé ses portes une journée pour l'inventaire des "
+            "archives ; l'espace famille restait ouvert en ligne.",
+        ),
+    ]
+
+
+def ensure_news(home, pages, today: datetime.date | None = None):
+    """Fill the home page's news once; news an editor wrote is left alone."""
+    if len(home.news):
+        return
+    home.news = news_items(pages, today or timezone.localdate())
+    home.save_revision().publish()
+
+
 EDITOR_PERMISSIONS = [("wagtailadmin", "access_admin")]
 # Images and documents are permitted per collection (Wagtail's collection permission
 # policy ignores model permissions): the editors get them on the root collection, as
@@ -353,6 +409,7 @@ def load_demo():
         raise ImproperlyConfigured("The demo commune must not be loaded in production.")
     home, _ = ensure_home_page()
     pages = ensure_content_pages(home)
+    ensure_news(home, pages)
     ensure_settings(home, pages)
     groups = ensure_groups(home)
     ensure_accounts(groups)

@@ -2,10 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail import hooks
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
@@ -22,6 +27,11 @@ def validate_siret(value):
             _("Le SIRET doit compter 14 chiffres et être valide (clé de contrôle)."),
             code="invalid_siret",
         )
+
+
+# A Wagtail hook: ``fn(home_page, request, context)`` adds to the home page's context.
+HOME_PAGE_CONTEXT_HOOK = "portail_home_page_context"
+LATEST_NEWS_COUNT = 3
 
 
 class HomePage(Page):
@@ -66,7 +76,16 @@ class HomePage(Page):
             ],
             heading=_("Bandeau d'accueil"),
         ),
-        InlinePanel("highlights", label=_("Activités mises en avant"), max_num=6),
+        InlinePanel(
+            "highlights",
+            label=_("Activités mises en avant"),
+            max_num=6,
+            help_text=_(
+                "Sans choix de votre part, la page d'accueil montre d'elle-même les "
+                "activités dont les inscriptions sont ouvertes (celles qui ferment le "
+                "plus tôt d'abord), puis celles qui ouvrent bientôt."
+            ),
+        ),
         FieldPanel("news"),
         FieldPanel("body"),
     ]
@@ -80,15 +99,23 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # Read only if the page body is rendered, not when it comes from the cache.
-        context["highlights"] = SimpleLazyObject(
-            lambda: [
-                highlight
-                for highlight in self.highlights.select_related("page").all()
-                if highlight.page.live
-            ]
-        )
+        # Apps above this one add what they know (the family portal: the highlighted
+        # activities with their places left), read lazily: only if the page body is
+        # rendered, not when it comes from the cache.
+        for add_context in hooks.get_hooks(HOME_PAGE_CONTEXT_HOOK):
+            add_context(self, request, context)
         return context
+
+    def latest_news(self, count: int = LATEST_NEWS_COUNT):
+        """The news items, newest first (undated ones last, in the editors' order)."""
+        items = list(self.news)
+        dated = sorted(
+            (item for item in items if item.value.get("date")),
+            key=lambda item: item.value["date"],
+            reverse=True,
+        )
+        undated = [item for item in items if not item.value.get("date")]
+        return (dated + undated)[:count]
 
 
 class HomePageHighlight(Orderable):
@@ -104,19 +131,17 @@ class HomePageHighlight(Orderable):
         max_length=200,
         blank=True,
         help_text=_(
-            "Par défaut, la description de la page pour les moteurs de recherche."
+            "Par défaut, le chapô de l'activité ou la description de la page pour "
+            "les moteurs de recherche."
         ),
     )
 
-    panels = [FieldPanel("page"), FieldPanel("text")]
+    # The chooser offers activity pages (named, not imported: home imports no app above).
+    panels = [PageChooserPanel("page", "activities.ActivityPage"), FieldPanel("text")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("activité mise en avant")
         verbose_name_plural = _("activités mises en avant")
-
-    @property
-    def summary(self):
-        return self.text or self.page.search_description
 
 
 class ContentPage(Page):

@@ -8,9 +8,11 @@ on a fake clock; all shared state is guarded by a lock (one client serves every 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -26,10 +28,17 @@ class Throttle:
     """Token bucket (GCRA form) holding every caller of the process under ``rate``/s.
 
     ``burst`` is the bucket size. With the default of 1 the requests are evenly
-    spaced, so that any one-second window holds at most ``rate + 1`` of them; a larger
-    bucket lets a burst through, which a per-second limit on the other side may punish.
-    A slot is reserved under the lock and waited for outside it, so threads queue in
-    arrival order without holding the lock while sleeping.
+    spaced; a larger bucket lets a burst through, which a per-second limit on the
+    other side may punish. A slot is reserved under the lock and waited for outside
+    it, so threads queue in arrival order without holding the lock while sleeping.
+
+    A thread can wake up late (a loaded machine, the interpreter lock), and the
+    threads after it on time: the requests would then bunch up. So the moment each
+    caller is let through is checked again against a sliding ``window``: never more
+    than ``window_cap`` (``ceil(rate × window) + burst - 1``, what evenly spaced slots
+    put in one window) in any ``window`` seconds; a caller beyond it waits for the
+    oldest to leave the window. ``on_release(time)`` is told each of those moments
+    (monitoring, tests).
     """
 
     def __init__(
@@ -37,8 +46,10 @@ class Throttle:
         rate: float = 10.0,
         burst: int = 1,
         *,
+        window: float = 1.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        on_release: Callable[[float], None] | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -47,25 +58,46 @@ class Throttle:
         self.rate = float(rate)
         self.burst = int(burst)
         self.interval = 1.0 / self.rate
+        self.window = float(window)
+        self.window_cap = math.ceil(self.rate * self.window - 1e-9) + self.burst - 1
         self._clock = clock
         self._sleep = sleep
+        self._on_release = on_release
         self._lock = threading.Lock()
         self._tat = 0.0  # theoretical arrival time of the next request
         self._paused_until = 0.0
+        self._released: deque[float] = deque()  # within the last window
 
     def acquire(self, timeout: float | None = None) -> bool:
-        """Wait for a slot; False (nothing reserved) if it would take longer than timeout."""
+        """Wait for a slot; False if it would take longer than timeout (nothing is
+        reserved when that is known before waiting)."""
         with self._lock:
             now = self._clock()
+            deadline = None if timeout is None else now + timeout
             tat = max(self._tat, now, self._paused_until)
             start = max(tat - (self.burst - 1) * self.interval, self._paused_until)
             wait = max(0.0, start - now)
             if timeout is not None and wait > timeout:
                 return False
             self._tat = tat + self.interval
-        if wait > 0:
-            self._sleep(wait)
-        return True
+        while True:
+            if wait > 0:
+                self._sleep(wait)
+            with self._lock:
+                now = self._clock()
+                # A nanosecond's tolerance: slots summed in floating point land a hair
+                # short of a whole window, and a wait of 1e-16 s would never pass.
+                horizon = now - self.window + 1e-9
+                while self._released and self._released[0] <= horizon:
+                    self._released.popleft()
+                if len(self._released) < self.window_cap:
+                    self._released.append(now)
+                    if self._on_release is not None:
+                        self._on_release(now)
+                    return True
+                wait = self._released[0] + self.window - now
+                if deadline is not None and now + wait > deadline:
+                    return False
 
     def paused_for(self) -> float:
         """Seconds left of a pause ordered by the API (0 when not paused)."""

@@ -153,13 +153,15 @@ def lookup_by_france_connect(
     origin: str = "",
     client: QuotientClient | None = None,
     in_request: bool = False,
+    address: str = "",
 ) -> QuotientResult:
-    """Look up the QF of the parent signed in with FranceConnect; the call is logged;
-    ``in_request`` as for :func:`lookup_by_identity`."""
+    """Look up the QF of the parent signed in with FranceConnect; the call is logged
+    (with the digest of the client ``address``: the identity is unknown before the
+    answer); ``in_request`` as for :func:`lookup_by_identity`."""
     return (client or get_client()).lookup_by_france_connect(
         access_token,
         month,
         fresh,
-        on_call=_log_hook(user, family_id, origin),
+        on_call=_log_hook(user, family_id, origin, "", limits.address_digest(address)),
         slots=request_lookups if in_request else None,
     )

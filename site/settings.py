@@ -97,8 +97,10 @@ INSTALLED_APPS = [
     "qf_connector",
     "family_portal",
     "family_portal.bookings",
+    "family_portal.discovery",
     "family_portal.billing",
     "family_portal.payments",
+    "family_portal.attendance",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -221,6 +223,9 @@ PAGE_CACHE_INVALIDATING_MODELS = [
     "activities.ActivityPeriod",
     "activities.ActivityBaremeLink",
 ]
+# Figures that change with the families' enrolments, far more often than pages: only the
+# pages and fragments that show them are retired when one of these models is saved.
+PAGE_CACHE_TOKENS = {"places": ["family_portal.Enrolment"]}
 MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "home.caching.AnonymousPageCacheMiddleware",
@@ -344,8 +349,13 @@ API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
 API_PARTICULIER_RATE = env_number("API_PARTICULIER_RATE", 10.0)
-# Families the yearly QF campaign looks up at once (threads sharing the client's rate).
-QF_CAMPAIGN_WORKERS = env_number("QF_CAMPAIGN_WORKERS", 8, int)
+# Families the yearly QF campaign looks up at once (threads sharing the client's rate):
+# enough for the throttle never to wait for a free thread while answers come back slowly
+# (a loaded machine, the API's latency); the throttle alone sets the pace.
+QF_CAMPAIGN_WORKERS = env_number("QF_CAMPAIGN_WORKERS", 16, int)
+# A campaign whose run has not beaten for this long is shown as interrupted (its process
+# died) and may be resumed; the run beats every few seconds.
+QF_CAMPAIGN_LEASE_SECONDS = env_number("QF_CAMPAIGN_LEASE_SECONDS", 60, int)
 # Lookups that web requests (the wizard, an agent's refresh) may wait for at once in one
 # process; beyond it a parent is offered the wizard's fallback at once. Keep it below
 # gunicorn's threads per worker (GUNICORN_THREADS, 8): half of them by default, so that

@@ -8,6 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from family_portal.franceconnect.views import LogoutView
+from home.views_site_plan import site_plan
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -15,8 +16,11 @@ urlpatterns = [
     path("compte/logout/", LogoutView.as_view(), name="account_logout"),
     path("compte/", include("allauth.urls")),
     path("espace-famille/", include("family_portal.urls")),
+    path("pointage/", include("family_portal.attendance.urls")),
     path("attestations/", include("family_portal.certificates.urls")),
     path("communes/", include("home.urls")),
+    path("recherche/", include("family_portal.discovery.urls")),
+    path("plan-du-site/", site_plan, name="site_plan"),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]

@@ -16,21 +16,29 @@ from wagtail.models import Orderable
 from .pages import ActivityBaremeLink, ActivityPage
 
 
+def covered_by_a_bareme() -> models.Exists:
+    """Whether a barème linked to the period's activity covers its dates
+    (``Bareme.covers`` of the pricing engine, in SQL: a barème's row carries the dates of
+    its latest version)."""
+    return models.Exists(
+        ActivityBaremeLink.objects.filter(
+            page=OuterRef("activity"),
+            bareme__valid_from__lte=OuterRef("start"),
+        ).filter(
+            models.Q(bareme__valid_until__isnull=True)
+            | models.Q(bareme__valid_until__gte=OuterRef("end"))
+        )
+    )
+
+
 class ActivityPeriodQuerySet(models.QuerySet):
     def priced(self):
-        """The periods a linked barème covers (``Bareme.covers`` of the pricing engine,
-        in SQL: a barème's row carries the dates of its latest version)."""
-        return self.filter(
-            models.Exists(
-                ActivityBaremeLink.objects.filter(
-                    page=OuterRef("activity"),
-                    bareme__valid_from__lte=OuterRef("start"),
-                ).filter(
-                    models.Q(bareme__valid_until__isnull=True)
-                    | models.Q(bareme__valid_until__gte=OuterRef("end"))
-                )
-            )
-        )
+        """The periods a linked barème covers."""
+        return self.filter(covered_by_a_bareme())
+
+    def with_priced(self):
+        """Each period with ``is_priced``: whether a linked barème covers it."""
+        return self.annotate(is_priced=covered_by_a_bareme())
 
 
 class ActivityPeriod(Orderable):

@@ -19,7 +19,7 @@ from home.ids import id_or_404, integer_lookup_values_ok, parse_id
 
 from ..models import Child, Enrolment, Family, QfDocument
 from ..quotients import families_sharing_an_identity, with_identity_warnings
-from .links import certificate_batch_url, certificate_url
+from .links import certificate_batch_url, certificate_url, family_bookings_url
 from .permissions import ADD_QUOTIENT, CHANGE_ENROLMENT, CHECK_DOCUMENT
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -331,6 +331,7 @@ class FamilyInspectView(InspectView):
                 family.agent_actions.select_related("user", "enrolment__child")[:20]
             ),
             refreshes=list(family.qf_refreshes.all()[:5]),
+            bookings_url=family_bookings_url(family),
         )
         return context
 

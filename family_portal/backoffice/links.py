@@ -35,3 +35,15 @@ def certificate_url(enrolment) -> str | None:
         return reverse(CERTIFICATE_URL_NAME, args=[enrolment.pk])
     except NoReverseMatch:
         return None
+
+
+# The bookings' agents' views (family_portal/bookings/backoffice/).
+FAMILY_BOOKINGS_URL_NAME = "bookings_backoffice:family_bookings"
+
+
+def family_bookings_url(family) -> str | None:
+    """The family's bookings in the back-office, or None without the bookings app."""
+    try:
+        return reverse(FAMILY_BOOKINGS_URL_NAME, args=[family.pk])
+    except NoReverseMatch:
+        return None

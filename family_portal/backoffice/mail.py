@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 
@@ -14,15 +14,26 @@ def family_recipients(family) -> list[str]:
     return sorted({guardian.email for guardian in family.guardians.all()} - {""})
 
 
-def send_family_mail(family, subject: str, template: str, context: dict) -> bool:
-    """Send one e-mail to the family; False when it has no address."""
+def family_message(
+    family, subject: str, template: str, context: dict, *, connection=None
+) -> EmailMessage | None:
+    """One e-mail to the family, not sent yet; None when it has no address.
+    `connection` (a mail backend) lets a batch go through one connection."""
     recipients = family_recipients(family)
     if not recipients:
-        return False
-    send_mail(
+        return None
+    return EmailMessage(
         subject=subject,
-        message=render_to_string(template, {"family": family, **context}),
-        from_email=None,
-        recipient_list=recipients,
+        body=render_to_string(template, {"family": family, **context}),
+        to=recipients,
+        connection=connection,
     )
+
+
+def send_family_mail(family, subject: str, template: str, context: dict) -> bool:
+    """Send one e-mail to the family; False when it has no address."""
+    message = family_message(family, subject, template, context)
+    if message is None:
+        return False
+    message.send()
     return True

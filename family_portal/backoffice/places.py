@@ -7,6 +7,7 @@ from django.db import transaction
 from wagtail.models import Revision
 
 from activities.models import ActivityPeriod
+from home import caching
 
 from ..enrolment import QfChoice
 from ..models import AgentAction, Enrolment
@@ -183,6 +184,8 @@ def change_capacity(period, capacity: int, *, reason: str, user) -> int:
         if capacity == before:
             raise PlaceRefused(f"La période compte déjà {capacity} places.")
         ActivityPeriod.objects.filter(pk=period.pk).update(capacity=capacity)
+        # An update sends no signal: the public pages showing the places are retired here.
+        transaction.on_commit(caching.invalidate)
         period.capacity = capacity
         _keep_in_page_revisions(period, capacity)
         record_action(

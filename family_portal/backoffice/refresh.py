@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime
 import logging
-import queue
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -37,7 +37,8 @@ from ..models import (
 )
 from ..quotients import allocataire, identity_of
 from .audit import quotient_summary, record_action
-from .mail import send_family_mail
+from .lookup_pool import InlineLookups, LookupPool
+from .mail import family_message
 
 logger = logging.getLogger(__name__)
 
@@ -164,45 +165,25 @@ class CampaignSummary:
 
 
 def campaign_families(month: datetime.date):
-    """Consenting families not yet done for this QF month, in a stable order."""
+    """Consenting families not yet done for this QF month, in a stable order, with
+    what the lookup (guardians) and the e-mail (accounts) read."""
     done = QfRefreshOutcome.objects.filter(
         month=month, status__in=QfRefreshOutcome.FINAL
     ).values("family")
     return (
         Family.objects.filter(qf_refresh_consent=True)
         .exclude(pk__in=done)
-        .prefetch_related("guardians")
+        .prefetch_related("guardians", "users")
         .order_by("pk")
     )
 
 
-def open_enrolments(family: Family, effective: datetime.date):
-    """The family's enrolments still running on `effective`, except prices an agent
-    fixed by hand (counted, left alone)."""
-    return family.enrolments.active().filter(period__end__gte=effective)
-
-
-def _reprice_open(family, commune, record, effective) -> tuple[int, int]:
-    """(enrolments re-priced, prices fixed by hand left alone)."""
-    qf = enrolments.QfChoice(Enrolment.QfSource.API, record)
-    reason = (
-        f"Mise à jour annuelle du quotient familial ({record}) : tarif applicable "
-        f"à partir du 1er {date_format(effective, 'F Y')}."
+def open_enrolments(families, effective: datetime.date):
+    """The enrolments of these families (ids) still running on `effective`, prices an
+    agent fixed by hand included (the campaign counts them and leaves them alone)."""
+    return Enrolment.objects.active().filter(
+        family__in=families, period__end__gte=effective
     )
-    repriced = kept = 0
-    for item in open_enrolments(family, effective):
-        if item.price_overridden:
-            kept += 1
-            continue
-        change = enrolments.reprice(
-            item,
-            commune,
-            qf,
-            kind=EnrolmentPriceChange.Kind.QF_REFRESH,
-            reason=reason,
-        )
-        repriced += change is not None
-    return repriced, kept
 
 
 def _lookup_outcome(family, month: QfMonth, client):
@@ -230,85 +211,209 @@ def _lookup_outcome(family, month: QfMonth, client):
     return QfRefreshOutcome.Status.REFRESHED, "", result
 
 
-def refresh_one(family, commune, month: QfMonth, summary, *, client=None):
-    """Fetch, record and re-price one family; returns its outcome row."""
-    month_date = datetime.date(month.year, month.month, 1)
-    status, error_kind, result = _lookup_outcome(family, month, client)
-    with transaction.atomic():
-        record, repriced, kept = None, 0, 0
-        if result is not None:
-            record = enrolments.record_api_quotient(family, result)
-            if record.is_stale:
-                summary.stale.append(f"{family.name} ({record})")
-            effective = first_of_next_month(timezone.localdate())
-            repriced, kept = _reprice_open(family, commune, record, effective)
-        outcome, _ = QfRefreshOutcome.objects.update_or_create(
-            family=family,
-            month=month_date,
-            defaults={
-                "status": status,
-                "error_kind": error_kind,
-                "quotient": record,
-                "repriced": repriced,
-                "at": timezone.now(),
-                "notified_at": None,
-            },
+@dataclass
+class Looked:
+    """One family's lookup, waiting to be written."""
+
+    family: Family
+    status: str
+    error_kind: str = ""
+    result: object = None
+
+
+def _look_up(family, month: QfMonth, client) -> Looked:
+    """The lookup a campaign thread runs; an unexpected error is a temporary failure
+    (a rerun tries the family again), never an exception."""
+    try:
+        return Looked(family, *_lookup_outcome(family, month, client))
+    except Exception:  # noqa: BLE001 - one family's failure never stops the campaign
+        logger.exception("QF campaign: lookup of family %s failed", family.pk)
+        return Looked(family, QfRefreshOutcome.Status.FAILED, "internal")
+
+
+def _refresh_reason(record) -> str:
+    effective = first_of_next_month(timezone.localdate())
+    return (
+        f"Mise à jour annuelle du quotient familial ({record}) : tarif applicable "
+        f"à partir du 1er {date_format(effective, 'F Y')}."
+    )
+
+
+class CampaignWriter:
+    """Writes looked-up families in batches, from one thread: per batch, one
+    transaction (new QFs, re-priced enrolments and their audit, outcome rows), then the
+    families' e-mails through one mail connection. A batch that fails is written again
+    one family at a time, so that one family's error costs only its own result."""
+
+    def __init__(self, commune, month: datetime.date, summary, mailer, progress=None):
+        self.commune = commune
+        self.month = month
+        self.summary = summary
+        self.mailer = mailer
+        self.progress = progress
+        self.done = 0
+
+    def write(self, batch: list[Looked]) -> list[QfRefreshOutcome]:
+        try:
+            outcomes, figures, stale = self._save(batch)
+        except Exception:  # noqa: BLE001 - retried family by family below
+            if len(batch) == 1:
+                outcomes = [_record_failure(batch[0].family, self.month)]
+                figures, stale = {}, []
+            else:
+                logger.warning(
+                    "QF campaign: a batch failed, writing it family by family"
+                )
+                return [outcome for one in batch for outcome in self.write([one])]
+        self.summary.stale.extend(stale)
+        try:
+            self.summary.notified += send_notices(outcomes, self.commune, self.mailer)
+        except Exception:  # noqa: BLE001 - the QFs are saved; a rerun sends the e-mails
+            logger.exception("QF campaign: e-mails of a batch failed")
+        for outcome in outcomes:
+            repriced, kept = figures.get(outcome.family_id, (0, 0))
+            self.summary.count(outcome.status, repriced=repriced, kept=kept)
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.summary.to_do, self.summary)
+        return outcomes
+
+    def _save(self, batch: list[Looked]):
+        """One transaction for the batch: (outcomes, {family: (repriced, kept)},
+        stale QFs)."""
+        effective = first_of_next_month(timezone.localdate())
+        now = timezone.now()
+        answered = [item for item in batch if item.result is not None]
+        figures, stale = {}, []
+        with transaction.atomic():
+            records = enrolments.record_api_quotients(
+                [(item.family, item.result) for item in answered]
+            )
+            by_family = {record.family_id: record for record in records}
+            to_price, kept = [], Counter()
+            rows = enrolments.for_repricing(
+                open_enrolments(list(by_family), effective)
+            ).order_by("pk")
+            for enrolment in rows:
+                record = by_family[enrolment.family_id]
+                if enrolment.price_overridden:
+                    kept[enrolment.family_id] += 1
+                    continue
+                qf = enrolments.QfChoice(Enrolment.QfSource.API, record)
+                to_price.append((enrolment, qf, _refresh_reason(record)))
+            changes = enrolments.reprice_many(
+                to_price, self.commune, kind=EnrolmentPriceChange.Kind.QF_REFRESH
+            )
+            repriced = Counter(change.enrolment.family_id for change in changes)
+            for item in answered:
+                record = by_family[item.family.pk]
+                if record.is_stale:
+                    stale.append(f"{item.family.name} ({record})")
+                figures[item.family.pk] = (
+                    repriced[item.family.pk],
+                    kept[item.family.pk],
+                )
+            outcomes = QfRefreshOutcome.objects.bulk_create(
+                [
+                    QfRefreshOutcome(
+                        family=item.family,
+                        month=self.month,
+                        status=item.status,
+                        error_kind=item.error_kind,
+                        quotient=by_family.get(item.family.pk),
+                        repriced=figures.get(item.family.pk, (0, 0))[0],
+                        at=now,
+                        notified_at=None,
+                    )
+                    for item in batch
+                ],
+                update_conflicts=True,
+                unique_fields=["family", "month"],
+                update_fields=[
+                    "status",
+                    "error_kind",
+                    "quotient",
+                    "repriced",
+                    "at",
+                    "notified_at",
+                ],
+            )
+        return outcomes, figures, stale
+
+
+NOTICES = {
+    QfRefreshOutcome.Status.REFRESHED: (
+        "Votre quotient familial a été mis à jour",
+        "backoffice/email/qf_refreshed.txt",
+    ),
+    QfRefreshOutcome.Status.NOT_FOUND: (
+        "Votre quotient familial n'a pas pu être mis à jour",
+        "backoffice/email/qf_not_found.txt",
+    ),
+}
+
+
+def send_notices(outcomes, commune, mailer) -> int:
+    """Tell each family its result (a new QF and its prices, or how to send a
+    document), through the `mailer` connection; returns the e-mails sent. Outcomes
+    are marked notified once sent (a family without an address too)."""
+    told = [outcome for outcome in outcomes if outcome.status in NOTICES]
+    if not told:
+        return 0
+    running = {}
+    refreshed = [o.family_id for o in told if o.quotient_id is not None]
+    if refreshed:
+        effective = first_of_next_month(timezone.localdate())
+        for enrolment in (
+            open_enrolments(refreshed, effective)
+            .select_related("child", "period__activity")
+            .order_by("pk")
+        ):
+            running.setdefault(enrolment.family_id, []).append(enrolment)
+    messages = []
+    for outcome in told:
+        subject, template = NOTICES[outcome.status]
+        context = {"commune": commune}
+        if outcome.status == QfRefreshOutcome.Status.REFRESHED:
+            context.update(
+                record=outcome.quotient,
+                effective=first_of_next_month(timezone.localtime(outcome.at).date()),
+                enrolments=running.get(outcome.family_id, []),
+            )
+        message = family_message(
+            outcome.family, subject, template, context, connection=mailer
         )
-    summary.count(status, repriced=repriced, kept=kept)
-    return outcome
-
-
-def notify(outcome: QfRefreshOutcome, commune) -> bool:
-    """Tell the family the result (a new QF and prices, or how to send a document)."""
-    family = outcome.family
-    if outcome.status == QfRefreshOutcome.Status.REFRESHED:
-        effective = first_of_next_month(outcome.at.date())
-        sent = send_family_mail(
-            family,
-            "Votre quotient familial a été mis à jour",
-            "backoffice/email/qf_refreshed.txt",
-            {
-                "record": outcome.quotient,
-                "effective": effective,
-                "enrolments": open_enrolments(family, effective).select_related(
-                    "child", "period__activity"
-                ),
-                "commune": commune,
-            },
-        )
-    elif outcome.status == QfRefreshOutcome.Status.NOT_FOUND:
-        sent = send_family_mail(
-            family,
-            "Votre quotient familial n'a pas pu être mis à jour",
-            "backoffice/email/qf_not_found.txt",
-            {"commune": commune},
-        )
-    else:
-        return False
-    QfRefreshOutcome.objects.filter(pk=outcome.pk).update(notified_at=timezone.now())
-    return sent
-
-
-def notify_pending(month: datetime.date, commune) -> int:
-    """E-mails an earlier, interrupted run did not send."""
+        if message is not None:
+            messages.append(message)
     sent = 0
+    if messages:
+        try:
+            mailer.open()  # kept open from one batch to the next
+            sent = mailer.send_messages(messages)
+        except Exception:
+            mailer.close()  # the next batch opens a new connection
+            raise
+    QfRefreshOutcome.objects.filter(pk__in=[o.pk for o in told]).update(
+        notified_at=timezone.now()
+    )
+    return sent or 0
+
+
+def notify_pending(month: datetime.date, commune, mailer) -> int:
+    """E-mails an earlier, interrupted run did not send."""
     pending = QfRefreshOutcome.objects.filter(
         month=month,
         notified_at__isnull=True,
-        status__in=[
-            QfRefreshOutcome.Status.REFRESHED,
-            QfRefreshOutcome.Status.NOT_FOUND,
-        ],
-    ).select_related("family", "quotient")
-    for outcome in pending:
-        sent += notify(outcome, commune)
-    return sent
+        status__in=list(NOTICES),
+    ).select_related("quotient")
+    pending = pending.prefetch_related("family__guardians", "family__users")
+    return send_notices(list(pending), commune, mailer)
 
 
 def campaign_workers() -> int:
     """Families looked up at once: enough to keep the API's allowance busy while
     answers travel (the client's shared throttle keeps the pace); QF_CAMPAIGN_WORKERS."""
-    return max(1, int(getattr(settings, "QF_CAMPAIGN_WORKERS", 8)))
+    return max(1, int(getattr(settings, "QF_CAMPAIGN_WORKERS", 16)))
 
 
 CONFIGURATION_STOP = (
@@ -317,13 +422,13 @@ CONFIGURATION_STOP = (
 )
 
 
-def _record_failure(family, month: QfMonth, summary) -> QfRefreshOutcome:
-    """An unexpected error for one family: kept as a temporary failure (a rerun tries
-    it again) so that the campaign goes on with the others."""
+def _record_failure(family, month: datetime.date) -> QfRefreshOutcome:
+    """An unexpected error writing one family: kept as a temporary failure (a rerun
+    tries it again) so that the campaign goes on with the others."""
     logger.exception("QF campaign: family %s failed", family.pk)
     outcome, _ = QfRefreshOutcome.objects.update_or_create(
         family=family,
-        month=datetime.date(month.year, month.month, 1),
+        month=month,
         defaults={
             "status": QfRefreshOutcome.Status.FAILED,
             "error_kind": "internal",
@@ -333,122 +438,67 @@ def _record_failure(family, month: QfMonth, summary) -> QfRefreshOutcome:
             "notified_at": None,
         },
     )
-    summary.count(QfRefreshOutcome.Status.FAILED)
     return outcome
 
 
-def _process(family, commune, month: QfMonth, summary, client):
-    """One family, start to end: (outcome, e-mail sent). Never raises an Exception."""
-    try:
-        outcome = refresh_one(family, commune, month, summary, client=client)
-    except Exception:  # noqa: BLE001 - one family's failure never stops the campaign
-        return _record_failure(family, month, summary), False
-    try:
-        return outcome, notify(outcome, commune)
-    except Exception:  # noqa: BLE001 - the QF is saved; a rerun sends the e-mail
-        logger.exception("QF campaign: e-mail to family %s failed", family.pk)
-        return outcome, False
-
-
-def _family(pk: int) -> Family:
-    return Family.objects.prefetch_related("guardians").get(pk=pk)
-
-
-def _run_in_order(pks, commune, month, summary, client):
-    """One family after the other, in this thread (inside a transaction, worker
-    threads would not see its rows)."""
-    for pk in pks:
-        yield _process(_family(pk), commune, month, summary, client)
-
-
-def _run_in_threads(pks, commune, month, summary, client, workers, stop):
-    """Families looked up by `workers` threads, each taking the next family from one
-    queue (none is taken twice); the client's throttle, shared by the threads, keeps
-    the API's rate. Results are yielded to the calling thread as they come."""
-    pending: queue.SimpleQueue = queue.SimpleQueue()
-    for pk in pks:
-        pending.put(pk)
-    results: queue.SimpleQueue = queue.SimpleQueue()
-
-    def work():
-        try:
-            while not stop.is_set():
-                try:
-                    pk = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    family = _family(pk)
-                except Exception:  # noqa: BLE001 - deleted meanwhile, database error
-                    logger.exception("QF campaign: family %s unreadable", pk)
-                    results.put(None)
-                    continue
-                results.put(_process(family, commune, month, summary, client))
-        finally:
-            connections.close_all()  # this thread's connections, not the caller's
-
-    threads = [
-        threading.Thread(target=work, name=f"qf-campaign-{index}", daemon=True)
-        for index in range(min(workers, len(pks)))
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        for _ in pks:
-            while True:
-                try:
-                    item = results.get(timeout=0.5)
-                    break
-                except queue.Empty:
-                    if not any(thread.is_alive() for thread in threads):
-                        item = StopIteration
-                        break
-            if item is StopIteration:
-                return
-            if item is not None:
-                yield item
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-
-
 def run_campaign(
-    commune, month: QfMonth, *, client=None, limit=None, progress=None, workers=None
+    commune,
+    month: QfMonth,
+    *,
+    client=None,
+    limit=None,
+    progress=None,
+    workers=None,
+    should_stop=None,
 ) -> CampaignSummary:
     """Refresh the QF of every consenting family not yet done for `month`.
 
-    Families are looked up by `workers` threads (campaign_workers() by default).
-    `progress(done, total, summary)` is called after each family, in this thread. A
-    configuration error (token, recipient SIRET) stops the run: every call would fail
-    the same way. An unexpected error for one family is recorded as a temporary
-    failure and the campaign goes on.
+    Families are read before (in a few queries), looked up by `workers` threads
+    (campaign_workers() by default) and written by this thread in batches, as the
+    answers come. `progress(done, total, summary)` is called after each family, in
+    this thread. A configuration error (token, recipient SIRET) stops the run: every
+    call would fail the same way; so does `should_stop()` turning true (the run lost
+    its lease). However the run ends, lookups in flight finish and are written. An
+    unexpected error for one family is recorded as a temporary failure and the
+    campaign goes on.
     """
     month_date = datetime.date(month.year, month.month, 1)
     summary = CampaignSummary(month_date)
-    summary.notified += notify_pending(month_date, commune)
-    pks = list(campaign_families(month_date).values_list("pk", flat=True))
-    summary.already_done = QfRefreshOutcome.objects.filter(
-        month=month_date, status__in=QfRefreshOutcome.FINAL
-    ).count()
-    if limit is not None:
-        pks = pks[:limit]
-    summary.to_do = len(pks)
-    workers = campaign_workers() if workers is None else max(1, workers)
-    stop = threading.Event()
-    if workers == 1 or connection.in_atomic_block:
-        results = _run_in_order(pks, commune, month, summary, client)
-    else:
-        results = _run_in_threads(pks, commune, month, summary, client, workers, stop)
+    mailer = mail.get_connection()  # one connection for the campaign's e-mails
     try:
-        for done, (outcome, sent) in enumerate(results, start=1):
-            summary.notified += sent
-            if progress is not None:
-                progress(done, summary.to_do, summary)
-            if outcome.error_kind == ErrorKind.CONFIGURATION:
-                summary.stopped = CONFIGURATION_STOP
-                break
+        try:
+            summary.notified += notify_pending(month_date, commune, mailer)
+        except Exception:  # noqa: BLE001 - the next rerun sends them
+            logger.exception("QF campaign: e-mails held back by an earlier run failed")
+        families = campaign_families(month_date)
+        summary.already_done = QfRefreshOutcome.objects.filter(
+            month=month_date, status__in=QfRefreshOutcome.FINAL
+        ).count()
+        families = list(families[:limit] if limit is not None else families)
+        summary.to_do = len(families)
+        writer = CampaignWriter(commune, month_date, summary, mailer, progress)
+        workers = campaign_workers() if workers is None else max(1, workers)
+
+        def look_up(family):
+            return _look_up(family, month, client)
+
+        if workers == 1 or connection.in_atomic_block:
+            lookups = InlineLookups(look_up, families)
+        else:
+            lookups = LookupPool(look_up, families, workers, name="qf-campaign")
+        try:
+            while (batch := lookups.next_batch()) is not None:
+                writer.write(batch)
+                if any(item.error_kind == ErrorKind.CONFIGURATION for item in batch):
+                    summary.stopped = CONFIGURATION_STOP
+                    lookups.stop()
+                elif should_stop is not None and should_stop():
+                    lookups.stop()
+        finally:
+            # Answers already paid for are written, however the run ends.
+            left = lookups.close()
+            if left:
+                writer.write(left)
     finally:
-        stop.set()
-        results.close()  # an interrupted run waits for the families in flight
+        mailer.close()
     return summary

@@ -52,6 +52,11 @@ urlpatterns = [
         views.campaign_status,
         name="campaign_status",
     ),
+    path(
+        "campagne-qf/<uuid:pk>/reprendre/",
+        views.campaign_resume,
+        name="campaign_resume",
+    ),
     path("guichet/", views.counter_search, name="counter_search"),
     path("guichet/<int:family_pk>/", views.counter_enrol, name="counter_enrol"),
 ]

@@ -119,7 +119,10 @@ class RecurringForm(PortalForm):
             self.fields["seances"].initial = [sessions[0].pk]
         self.fields["enfants"].queryset = enrolments
         self.fields["enfants"].label_from_instance = enrolment_label
-        self.fields["du"].initial = first_open or period.start
+        # ``first_open``: a day, or a function giving it when the form is shown.
+        self.fields["du"].initial = lambda: (
+            (first_open() if callable(first_open) else first_open) or period.start
+        )
         self.fields["au"].initial = period.end
         self.fields[
             "du"

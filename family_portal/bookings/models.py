@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
@@ -70,6 +70,14 @@ def default_deadline():
     }
 
 
+class SiteSource(models.TextChoices):
+    """Where a child of the service is counted in the headcounts: a canteen cooks per
+    school, a leisure centre receives everybody at its own place."""
+
+    SCHOOL = "school", _("À l'école de l'enfant (cantine, accueil périscolaire)")
+    PLACE = "place", _("Au lieu de l'activité (accueil de loisirs)")
+
+
 class ServiceSchedule(ClusterableModel):
     """When a period's service runs and until when its days can be booked online."""
 
@@ -99,12 +107,16 @@ class ServiceSchedule(ClusterableModel):
         ),
     )
 
-    panels = [
-        FieldPanel("period"),
-        FieldRowPanel([FieldPanel("weekdays"), FieldPanel("school_term")]),
-        FieldPanel("deadline"),
-        InlinePanel("sessions", label=_("séances"), min_num=1),
-    ]
+    site_source = models.CharField(
+        _("effectifs comptés"),
+        max_length=10,
+        choices=SiteSource.choices,
+        default=SiteSource.PLACE,
+        help_text=_(
+            "Pour les effectifs du jour : par école (repas à préparer par école) ou "
+            "au lieu de l'activité."
+        ),
+    )
 
     class Meta:
         verbose_name = _("calendrier du service")
@@ -180,8 +192,14 @@ class ServiceSession(Orderable):
             )
 
 
+class CalendarChangeQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(removed_at__isnull=True)
+
+
 class CalendarChange(models.Model):
-    """A closure (strike, teacher training day) or an extra day added by an agent."""
+    """A closure (strike, teacher training day) or an extra day added by an agent. A
+    change taken back is kept, with who took it back and when (``removed_at``)."""
 
     class Kind(models.TextChoices):
         CLOSURE = "closure", _("Fermeture")
@@ -201,6 +219,17 @@ class CalendarChange(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removed_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    families_told = models.PositiveIntegerField(_("familles prévenues"), default=0)
+
+    objects = CalendarChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("changement du calendrier")
@@ -208,7 +237,9 @@ class CalendarChange(models.Model):
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "date"], name="one_change_per_day"
+                fields=["schedule", "date"],
+                condition=models.Q(removed_at__isnull=True),
+                name="one_change_per_day",
             )
         ]
 
@@ -218,11 +249,13 @@ class CalendarChange(models.Model):
 
 class Booking(models.Model):
     """A child's session on a day. A cancellation keeps the row (billing reads when it was
-    cancelled); booking again reopens it. Its trail is in ``BookingEvent``."""
+    cancelled); booking again reopens it. A session the service could not run (strike,
+    trip) makes its bookings ``closed``. Its trail is in ``BookingEvent``."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Réservé")
         CANCELLED = "cancelled", _("Annulé")
+        CLOSED = "closed", _("Service fermé")
 
     enrolment = models.ForeignKey(
         "family_portal.Enrolment",
@@ -252,7 +285,11 @@ class Booking(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["session", "date", "status"], name="booking_headcount")
+            models.Index(
+                fields=["session", "date", "status"], name="booking_headcount"
+            ),
+            # The kitchen's headcount reads one day of every session.
+            models.Index(fields=["date", "status"], name="booking_day"),
         ]
 
     def __str__(self):
@@ -266,6 +303,7 @@ class BookingEvent(models.Model):
         BOOKED = "booked", _("Réservation")
         CANCELLED = "cancelled", _("Annulation")
         PROMOTED = "promoted", _("Place obtenue sur liste d'attente")
+        CLOSED = "closed", _("Service fermé ce jour-là")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="events"

@@ -108,6 +108,7 @@ class Cell:
     full: bool
     editable: bool
     checked: bool = False
+    late: bool = False  # past the deadline (an agent may still change it)
 
     @property
     def state(self) -> str:
@@ -119,7 +120,7 @@ class Cell:
             text = "Complet : cochez pour la liste d'attente"
         else:
             text = "Non réservé"
-        if not self.editable:
+        if self.late:
             text += " (date limite passée)"
         return text
 
@@ -156,10 +157,13 @@ class Row:
         return f"du {long_date(self.first)} au {long_date(self.last)}"
 
 
-def month_rows(enrolment, month: datetime.date, now) -> list[Row]:
+def month_rows(
+    enrolment, month: datetime.date, now, *, by_agent: bool = False
+) -> list[Row]:
     """The month's days for the calendar: each day the service runs with a cell per
     session, and the days of its weekly pattern it does not run (holidays, closures)
-    grouped when they follow each other for the same reason."""
+    grouped when they follow each other for the same reason. For an agent at the
+    counter every day stays editable, past the deadline too."""
     schedule = enrolment.period.schedule
     sessions = list(schedule.sessions.all())
     end = month_end(month)
@@ -207,7 +211,7 @@ def month_rows(enrolment, month: datetime.date, now) -> list[Row]:
             else:
                 rows.append(Row(day.date, day.date, False, day.reason))
             continue
-        editable = services.in_time(schedule, day.date, now)
+        late = not services.in_time(schedule, day.date, now)
         row = Row(day.date, day.date, True, day.reason)
         for session in sessions:
             key = (session.pk, day.date)
@@ -221,7 +225,8 @@ def month_rows(enrolment, month: datetime.date, now) -> list[Row]:
                     waiting=is_waiting,
                     full=session.capacity is not None
                     and taken[key] >= session.capacity,
-                    editable=editable,
+                    editable=by_agent or not late,
+                    late=late,
                 )
             )
         rows.append(row)
@@ -278,19 +283,29 @@ def recurring_changes(form) -> list[Change]:
     ]
 
 
-def run(changes, user, *, dry_run: bool):
+def run(changes, user, *, dry_run: bool, by_agent: bool = False):
     """Each change's outcome and price, per child, in the order asked: cancellations
-    first, so a place freed by one child can go to the other."""
+    first, so a place freed by one child can go to the other. ``by_agent``: an agent
+    at the counter, who may change days past the deadline (the trail says so)."""
     children = {}
     total = Decimal(0)
     for change in sorted(changes, key=lambda c: c.action is services.book):
         if dry_run:
             outcome = services.simulate(
-                change.action, change.enrolment, change.session, change.days, user=user
+                change.action,
+                change.enrolment,
+                change.session,
+                change.days,
+                user=user,
+                by_agent=by_agent,
             )
         else:
             outcome = change.action(
-                change.enrolment, change.session, change.days, user=user
+                change.enrolment,
+                change.session,
+                change.days,
+                user=user,
+                by_agent=by_agent,
             )
         sign = 1 if change.action is services.book else -1
         cost = sign * services.cost_of(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,9 +70,11 @@ def calendar_settings() -> SchoolCalendarSettings:
     return SchoolCalendarSettings.for_site(site)
 
 
-def service_calendar(schedule: ServiceSchedule) -> ServiceCalendar:
-    settings = calendar_settings()
-    changes = list(schedule.changes.all())
+def service_calendar(
+    schedule: ServiceSchedule, settings: SchoolCalendarSettings | None = None
+) -> ServiceCalendar:
+    settings = settings or calendar_settings()
+    changes = [c for c in schedule.changes.all() if c.removed_at is None]
     return ServiceCalendar(
         weekdays=frozenset(schedule.weekdays),
         zone=settings.zone,
@@ -98,11 +100,38 @@ def month_grid(schedule: ServiceSchedule, start: date, end: date):
 
 
 def service_days(schedule: ServiceSchedule) -> list[date]:
-    return [
-        day.date
-        for day in month_grid(schedule, schedule.period.start, schedule.period.end)
-        if day.runs
-    ]
+    """The days the period's service runs. The calendar is read from the database each
+    time (closures change); the days it gives are computed once per distinct calendar."""
+    period = schedule.period
+    calendar = service_calendar(schedule)
+    return list(
+        _running_days(
+            (
+                calendar.weekdays,
+                calendar.zone,
+                calendar.school_term,
+                calendar.public_holidays,
+                frozenset(calendar.closures.items()),
+                frozenset(calendar.extra_days.items()),
+            ),
+            period.start,
+            period.end,
+        )
+    )
+
+
+@lru_cache(maxsize=256)
+def _running_days(key: tuple, start: date, end: date) -> tuple[date, ...]:
+    weekdays, zone, term, holidays, closures, extra_days = key
+    calendar = ServiceCalendar(
+        weekdays=weekdays,
+        zone=zone,
+        school_term=term,
+        public_holidays=holidays,
+        closures=dict(closures),
+        extra_days=dict(extra_days),
+    )
+    return tuple(day.date for day in calendar_days(calendar, start, end) if day.runs)
 
 
 def deadline_rule(schedule: ServiceSchedule) -> Deadline:
@@ -190,16 +219,19 @@ def book(
                 enrolment=enrolment, session=session, date__in=wanted
             )
         }
+        opened: list[Booking] = []
+        late: set[date] = set()
         for day in wanted:
             if day not in runs:
                 outcome.refused.append(
                     (day, f"Le service ne fonctionne pas le {day:%d/%m/%Y}.")
                 )
                 continue
-            in_time = is_in_time(rule, day, now)
-            if not in_time and not by_agent:
-                outcome.refused.append((day, _deadline_message(rule, day)))
-                continue
+            if not is_in_time(rule, day, now):
+                if not by_agent:
+                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    continue
+                late.add(day)
             booking = existing.get(day)
             if booking is not None and booking.status == Booking.Status.BOOKED:
                 outcome.unchanged.append(day)
@@ -214,11 +246,34 @@ def book(
                 )
                 outcome.waiting.append(day)
                 continue
-            booking = _open(booking, enrolment, session, day, now)
             if session.capacity is not None:
                 taken[day] += 1
-            _trail(booking, BookingEvent.Action.BOOKED, now, user, by_agent, in_time)
+            opened.append(
+                _reopened(booking, now)
+                if booking is not None
+                else Booking(
+                    enrolment=enrolment,
+                    session=session,
+                    date=day,
+                    status=Booking.Status.BOOKED,
+                    booked_at=now,
+                )
+            )
             outcome.done.append(day)
+        # A whole period is a few hundred rows: written in three statements, each day
+        # keeping its own trail.
+        Booking.objects.bulk_update(
+            [b for b in opened if b.pk], ["status", "booked_at", "cancelled_at"]
+        )
+        Booking.objects.bulk_create([b for b in opened if not b.pk])
+        _trail_all(
+            opened,
+            BookingEvent.Action.BOOKED,
+            now,
+            user,
+            by_agent,
+            late=late,
+        )
     return outcome
 
 
@@ -257,6 +312,8 @@ def cancel(
             status=WaitingEntry.Status.WAITING,
         )
         withdrawn = set(waiting.values_list("date", flat=True))
+        closed: list[Booking] = []
+        late: set[date] = set()
         for day in wanted:
             booking = bookings.get(day)
             if booking is None:
@@ -264,29 +321,50 @@ def cancel(
                     day
                 )
                 continue
-            in_time = is_in_time(rule, day, now)
-            if not in_time and not by_agent:
-                outcome.refused.append((day, _deadline_message(rule, day)))
-                continue
+            if not is_in_time(rule, day, now):
+                if not by_agent:
+                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    continue
+                late.add(day)
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at = now
-            booking.save(update_fields=["status", "cancelled_at"])
-            _trail(booking, BookingEvent.Action.CANCELLED, now, user, by_agent, in_time)
+            closed.append(booking)
             outcome.done.append(day)
-            if session.capacity is not None:
-                _promote_first_waiting(session, day, now)
+        Booking.objects.bulk_update(closed, ["status", "cancelled_at"])
+        _trail_all(
+            closed,
+            BookingEvent.Action.CANCELLED,
+            now,
+            user,
+            by_agent,
+            late=late,
+        )
+        if session.capacity is not None:
+            for booking in closed:
+                _promote_first_waiting(session, booking.date, now)
         waiting.update(status=WaitingEntry.Status.WITHDRAWN, settled_at=now)
     return outcome
 
 
-def simulate(action, enrolment, session, days, *, user, now=None) -> Outcome:
+def simulate(
+    action, enrolment, session, days, *, user, now=None, by_agent: bool = False
+) -> Outcome:
     """What ``book`` or ``cancel`` would do now, without doing it: the same code runs in
     a savepoint that is rolled back, so the preview a parent is shown follows the very
     rules of the change (nothing is kept: no trail, no e-mail)."""
     with transaction.atomic():
-        outcome = action(enrolment, session, days, user=user, now=now)
+        outcome = action(
+            enrolment, session, days, user=user, now=now, by_agent=by_agent
+        )
         transaction.set_rollback(True)
     return outcome
+
+
+def _reopened(booking: Booking, now: datetime) -> Booking:
+    booking.status = Booking.Status.BOOKED
+    booking.booked_at = now
+    booking.cancelled_at = None
+    return booking
 
 
 def _open(
@@ -300,21 +378,24 @@ def _open(
             status=Booking.Status.BOOKED,
             booked_at=now,
         )
-    booking.status = Booking.Status.BOOKED
-    booking.booked_at = now
-    booking.cancelled_at = None
-    booking.save(update_fields=["status", "booked_at", "cancelled_at"])
+    _reopened(booking, now).save(update_fields=["status", "booked_at", "cancelled_at"])
     return booking
 
 
-def _trail(booking, action, now, user, by_agent, in_time) -> None:
-    BookingEvent.objects.create(
-        booking=booking,
-        action=action,
-        at=now,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        by_agent=by_agent,
-        after_deadline=not in_time,
+def _trail_all(bookings, action, now, user, by_agent, *, late: set[date]) -> None:
+    """One ``BookingEvent`` per booking: who, when, by an agent or not, and whether
+    it was past the deadline."""
+    user = user if getattr(user, "is_authenticated", False) else None
+    BookingEvent.objects.bulk_create(
+        BookingEvent(
+            booking=booking,
+            action=action,
+            at=now,
+            user=user,
+            by_agent=by_agent,
+            after_deadline=booking.date in late,
+        )
+        for booking in bookings
     )
 
 
@@ -458,3 +539,41 @@ def cost_of(enrolment: Enrolment, session: ServiceSession, count: int) -> Decima
     """What ``count`` sessions cost at the enrolment's frozen tariff (rounded once)."""
     amount = enrolment.amount * units_per_session(enrolment, session) * count
     return amount.quantize(Decimal("0.01"))
+
+
+# --- a session the service could not run ----------------------------------------------
+
+
+def close_bookings(
+    session: ServiceSession,
+    day: date,
+    enrolment_ids: Iterable[int] | None = None,
+    *,
+    user,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """The service did not run ``session`` on ``day`` (strike, trip, closure on the day):
+    every booked child's booking (or only those of ``enrolment_ids``, one site's list)
+    becomes ``closed``, with its trail. Billing reads the state; attendance calls this."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        bookings = Booking.objects.select_for_update().filter(
+            session=session, date=day, status=Booking.Status.BOOKED
+        )
+        if enrolment_ids is not None:
+            bookings = bookings.filter(enrolment_id__in=list(enrolment_ids))
+        closed = list(bookings)
+        for booking in closed:
+            booking.status = Booking.Status.CLOSED
+        Booking.objects.bulk_update(closed, ["status"])
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking=booking,
+                action=BookingEvent.Action.CLOSED,
+                at=now,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                by_agent=True,
+            )
+            for booking in closed
+        )
+    return closed

@@ -5,6 +5,7 @@ and the family's iCal feed. Every change goes through ``services``."""
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -72,10 +73,12 @@ def calendar(request, enrolment_id):
         enrolment.period,
         timezone.localdate(now),
     )
-    rows = month_rows(enrolment, month, now)
+    # The month's cells are read when the month's form is posted or the page shown,
+    # not for a weekly change, which may span the whole period (kept cheap).
+    rows = None if kind == RECURRING_FORM else month_rows(enrolment, month, now)
     # Every cell of the month may be posted: one whose deadline passed since the page
     # was shown reaches the services, which refuse it and say why.
-    cells = [cell.key for row in rows for cell in row.cells]
+    cells = [cell.key for row in rows or [] for cell in row.cells]
     month_form = MonthForm(
         posted if kind == MONTH_FORM else None,
         cells=cells,
@@ -85,7 +88,7 @@ def calendar(request, enrolment_id):
         posted if kind == RECURRING_FORM else None,
         schedule=schedule,
         enrolments=family_enrolments.order_by("child__birth_date", "pk"),
-        first_open=first_open_day(schedule, now),
+        first_open=partial(first_open_day, schedule, now),
         initial={"enfants": [enrolment.pk]},
         prefix="r",
     )
@@ -121,6 +124,8 @@ def calendar(request, enrolment_id):
                 )
         except services.BookingError as error:
             form.add_error(None, error.message)
+    if rows is None:
+        rows = month_rows(enrolment, month, now)
     if form is month_form and form.is_bound and form.is_valid():
         ticked = set(form.cleaned_data["jours"])
         for row in rows:

@@ -3,6 +3,7 @@
 Views, forms and services live in family_portal/backoffice/.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -117,6 +118,10 @@ class AgentAction(models.Model):
         CAPACITY_CHANGED = "capacity_changed", _("Nombre de places modifié")
         CERTIFICATE_REVOKED = "certificate_revoked", _("Attestation annulée")
         QF_CAMPAIGN_STARTED = "qf_campaign", _("Campagne annuelle du QF lancée")
+        QF_CAMPAIGN_RESUMED = (
+            "qf_campaign_resumed",
+            _("Campagne annuelle du QF reprise"),
+        )
 
     kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -228,6 +233,12 @@ class QfCampaign(BackgroundJob):
     total = models.PositiveIntegerField(_("familles à traiter"), default=0)
     done = models.PositiveIntegerField(_("familles traitées"), default=0)
     report = models.JSONField(_("bilan"), default=dict, blank=True)
+    # The run holding the campaign (a lease): it beats every few seconds while it
+    # works; a beat older than QF_CAMPAIGN_LEASE_SECONDS means its process died.
+    runner = models.UUIDField(_("exécution en cours"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("dernier signe de vie"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("campagne annuelle du QF")
@@ -244,3 +255,26 @@ class QfCampaign(BackgroundJob):
 
     def __str__(self):
         return f"Campagne du QF de {self.month:%m/%Y}"
+
+    @staticmethod
+    def lease() -> datetime.timedelta:
+        return datetime.timedelta(seconds=settings.QF_CAMPAIGN_LEASE_SECONDS)
+
+    @property
+    def interrupted(self) -> bool:
+        """Left "en cours" by a process that stopped beating (killed worker, machine
+        restart): agents may resume it."""
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and last < timezone.now() - self.lease()
+
+    @property
+    def state_label(self) -> str:
+        return "Interrompue" if self.interrupted else self.get_status_display()
+
+    def progress_state(self) -> dict:
+        state = super().progress_state()
+        state["interrupted"] = self.interrupted
+        state["status_label"] = self.state_label
+        return state

@@ -36,7 +36,8 @@
       link.textContent = "Télécharger le PDF (" + data.total + " pages)";
       download.hidden = false;
     }
-    var finished = data.status === "done" || data.status === "failed";
+    // An interrupted campaign (its run stopped beating) is reloaded to offer its resumption.
+    var finished = data.status === "done" || data.status === "failed" || data.interrupted === true;
     refresh.hidden = finished;
     if (finished && box.hasAttribute("data-batch-reload")) { window.location.reload(); }
     return finished;

@@ -10,6 +10,7 @@ from family_portal.bookings.models import ServiceSchedule, ServiceSession
 from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures, by name
     agent_fixture,
     commune_fixture,
+    editor_fixture,
     enrol,
     groups_fixture,
     period_of,

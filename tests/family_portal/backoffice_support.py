@@ -15,6 +15,7 @@ from wagtail.models import Site
 
 from family_portal import enrolment
 from family_portal.backoffice.permissions import grant_agent_permissions
+from family_portal.bookings.permissions import grant_booking_permissions
 from family_portal.models import Enrolment, QfDocument, QuotientRecord
 from home.demo import AGENTS_GROUP, EDITORS_GROUP, ensure_groups
 from home.models import CommuneSettings
@@ -32,6 +33,7 @@ def commune_fixture(home_page):
 def groups_fixture(home_page):
     groups = ensure_groups(home_page)
     grant_agent_permissions(groups[AGENTS_GROUP])
+    grant_booking_permissions(groups)
     return groups
 
 

@@ -1,11 +1,15 @@
 """`manage.py load_demo` builds the demo commune once; a second run changes nothing."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision, Site
 
 from home.demo import DEMO_ACCOUNTS
+from home.french import french_date
 from home.models import CommuneSettings, HomePage
 
 
@@ -50,6 +54,17 @@ def test_demo_commune(client):
     assert commune.accessibility_page is not None
     response = client.get("/")
     assert response.status_code == 200
-    assert "Ville de Démo" in response.content.decode()
+    html = response.content.decode()
+    assert "Ville de Démo" in html
+    # The home page is filled in: the editors' highlighted activities with their
+    # windows and places left, and the three latest news of the demo, dated from today.
+    assert len(site.root_page.specific.highlights.all()) == 3
+    assert html.count("places restantes") >= 3
+    assert "Inscriptions ouvertes jusqu'au" in html
+    news = html[html.index('id="news-title"') :]
+    assert news.count("<article>") == 3
+    assert (
+        french_date(timezone.localdate() - datetime.timedelta(days=2), "j F Y") in news
+    )
     for account in DEMO_ACCOUNTS:
         assert client.login(username=account.username, password=account.password)

@@ -28,7 +28,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 # Measured with the caches off; the routing of Wagtail's page view (site, pages, view
 # restrictions) is about half of each page's queries.
-HOME_BUDGET = 8
+# The home page: + the highlighted activities, their pages, periods and places left (4).
+HOME_BUDGET = 11
+# The search: + the count, the results, one query per page type among them (specific
+# pages: at most the five page types), the home page's news, the activities' periods
+# and places left.
+SEARCH_BUDGET = 12
+SITE_PLAN_BUDGET = 5
 ACTIVITY_INDEX_BUDGET = 11
 ACTIVITY_PAGE_BUDGET = 13
 DASHBOARD_BUDGET = 14
@@ -46,6 +52,17 @@ WIZARD_BUDGETS = {
 }
 
 
+def enrol_one_child(period):
+    family = FamilyFactory()
+    enrolment.confirm(
+        family,
+        CommuneSettings.for_site(Site.objects.get(is_default_site=True)),
+        period,
+        [ChildFactory(family=family)],
+        enrolment.QfChoice(Enrolment.QfSource.NONE),
+    )
+
+
 def measure_twice(count, url, grow, data=None):
     """The queries of GET ``url``, before and after ``grow()`` adds 45 items."""
     count.client.get(url, data)  # warm Wagtail's site root paths, as in production
@@ -58,7 +75,25 @@ def measure_twice(count, url, grow, data=None):
     return before, after, response
 
 
-def test_home_page(client, home_page):
+@pytest.fixture
+def priced_activity(canteen):
+    """A new activity beside the canteen, priced by its barème, one child enrolled."""
+    index = canteen.get_parent()
+    bareme = canteen.bareme_links.get().bareme
+    enrol_one_child(canteen.periods.get())
+
+    def make(**fields):
+        activity = ActivityPageFactory(parent=index, baremes=[bareme], **fields)
+        enrol_one_child(activity.periods.get())
+        return activity
+
+    return make
+
+
+def test_home_page(client, home_page, priced_activity):
+    """The menu grows, and so do the highlighted activities with their periods and
+    enrolments: their windows and places left are read in a fixed number of queries."""
+
     def add_pages(first, last):
         for number in range(first, last):
             page = ContentPage(
@@ -68,14 +103,90 @@ def test_home_page(client, home_page):
             )
             home_page.add_child(instance=page)
             page.save_revision().publish()
-            HomePageHighlight.objects.create(home=home_page, page=page, text="À lire")
+            activity = priced_activity(title=f"Activité {number}")
+            period = activity.periods.get()
+            ActivityPeriod.objects.create(
+                activity=activity,
+                label="Stage",
+                start=period.start,
+                end=period.end,
+                capacity=5,
+                enrolment_opens=period.enrolment_opens,
+                enrolment_closes=period.enrolment_closes,
+            )
+            HomePageHighlight.objects.create(
+                home=home_page, page=activity, text="À lire", sort_order=number
+            )
 
     add_pages(0, 5)
     before, after, response = measure_twice(
         QueryCount(client), "/", lambda: add_pages(5, 50)
     )
-    assert "Rubrique 49" in response.content.decode()
+    html = response.content.decode()
+    assert "Rubrique 49" in html and "Activité 49" in html
+    assert html.count("29 places restantes") == 50
     assert before == after <= HOME_BUDGET
+
+
+def test_home_page_without_a_choice(client, home_page, priced_activity):
+    """The activities shown on their own take a fixed number of queries too."""
+
+    def add_activities(first, last):
+        for number in range(first, last):
+            priced_activity(title=f"Activité {number}")
+
+    add_activities(0, 5)
+    before, after, response = measure_twice(
+        QueryCount(client), "/", lambda: add_activities(5, 50)
+    )
+    assert response.content.decode().count("29 places restantes") == 3
+    assert before == after <= HOME_BUDGET
+
+
+def test_search(client, home_page, priced_activity):
+    """A page of results: activities with their windows and places left, content pages
+    and news items, in a fixed number of queries however many match."""
+
+    def add_results(first, last):
+        for number in range(first, last):
+            priced_activity(title=f"Atelier {number}", introduction="Atelier")
+            page = ContentPage(title=f"Atelier page {number}", slug=f"page-{number}")
+            home_page.add_child(instance=page)
+            page.save_revision().publish()
+
+    add_results(0, 5)
+    url = reverse("discovery:search")
+    before, after, response = measure_twice(
+        QueryCount(client), url, lambda: add_results(5, 50), {"q": "atelier"}
+    )
+    html = response.content.decode()
+    assert "100 résultats" in html and "page 1 sur 10" in html
+    # Not always equal: a page of results holding both page types takes one query more
+    # than a page holding one, however many pages match.
+    assert before <= SEARCH_BUDGET and after <= SEARCH_BUDGET
+    last, response = QueryCount(client)("get", url, {"q": "atelier", "page": "10"})
+    assert last <= SEARCH_BUDGET
+    empty, response = QueryCount(client)("get", url, {"q": "zzzzz"})
+    assert "Aucun résultat" in response.content.decode()
+    assert empty <= SEARCH_BUDGET
+
+
+def test_site_plan(client, home_page):
+    def add_pages(first, last):
+        for number in range(first, last):
+            page = ContentPage(title=f"Rubrique {number}", slug=f"rubrique-{number}")
+            home_page.add_child(instance=page)
+            page.save_revision().publish()
+            child = ContentPage(title=f"Sous-rubrique {number}", slug="sous")
+            page.add_child(instance=child)
+            child.save_revision().publish()
+
+    add_pages(0, 5)
+    before, after, response = measure_twice(
+        QueryCount(client), reverse("site_plan"), lambda: add_pages(5, 50)
+    )
+    assert "Sous-rubrique 49" in response.content.decode()
+    assert before == after <= SITE_PLAN_BUDGET
 
 
 def test_activity_index(client, home_page):

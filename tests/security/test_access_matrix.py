@@ -22,6 +22,14 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from family_portal import enrolment as enrolments
+from family_portal.attendance.groups import ensure_groups as ensure_attendance_groups
+from family_portal.attendance.models import (
+    AttendanceSite,
+    Mark,
+    MonthClosing,
+    SessionClosure,
+    Tap,
+)
 from family_portal.billing.models import (
     Adjustment,
     BillingRun,
@@ -34,6 +42,7 @@ from family_portal.bookings import services as bookings
 from family_portal.bookings.models import (
     AbsenceReport,
     Booking,
+    CalendarChange,
     CalendarFeed,
     ServiceSchedule,
     ServiceSession,
@@ -93,6 +102,9 @@ SIGN_IN_AND_OUT = {
     "franceconnect_link",
     "franceconnect_logged_out",
 }
+# Public pages of the family portal's apps, for everyone: they show no family's data (the
+# site search shows pages, news and the places left of each activity).
+PUBLIC = {"discovery:search"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +142,7 @@ def family_service_patterns():
     for name, route, pattern in walk(get_resolver().url_patterns):
         namespace = name.rpartition(":")[0]
         module = getattr(pattern.callback, "__module__", "") or ""
-        if name in SIGN_IN_AND_OUT:
+        if name in SIGN_IN_AND_OUT or name in PUBLIC:
             continue
         if (
             namespace in NAMESPACES
@@ -188,8 +200,12 @@ def scene(canteen, groups):
     bookings.book(
         enrolment, lunch, bookings.service_days(schedule), user=None, by_agent=True
     )
-    AbsenceReport.objects.create(
-        child=child, first_day=today, last_day=today, status="reported"
+    absence = AbsenceReport.objects.create(
+        child=child,
+        first_day=today,
+        last_day=today,
+        status="pending",
+        certificate=ContentFile(PDF, name="certificat.pdf"),
     )
     CalendarFeed.objects.create(family=family)
     period.capacity = 1
@@ -257,6 +273,12 @@ def scene(canteen, groups):
     RunFamily.objects.create(
         run=run, family=family, outcome="invoiced", total=invoice.total, invoice=invoice
     )
+    ensure_attendance_groups()  # the agents' attendance permissions, the animateurs
+    attendance_site = AttendanceSite.objects.create(name="École des Glycines")
+    attendance_site.schedules.add(schedule)
+    animateur = UserFactory(username="animatrice")
+    animateur.groups.add(ensure_attendance_groups())
+    attendance_site.animateurs.add(animateur)
 
     other_parent = UserFactory(username="roux", email="roux@example.org")
     other = FamilyFactory(name="Famille Roux", users=[other_parent])
@@ -281,10 +303,16 @@ def scene(canteen, groups):
         "activity": canteen,
         "bareme": canteen.bareme_links.get().bareme,
         "site": commune.site,
+        "absence": absence,
+        "schedule": schedule,
         "regie": regie,
         "rules": rules,
         "run": run,
         "invoice": invoice,
+        "attendance_site": attendance_site,
+        "animateur": animateur,
+        "session": lunch,
+        "today": today,
     }
 
 
@@ -314,10 +342,16 @@ OBJECT_OF = {
     "family_backoffice:enrolment_override": "enrolment",
     "family_backoffice:enrolment_cancel": "enrolment",
     "family_backoffice:enrolment_promote": "waiting",
+    "bookings_backoffice:schedule_calendar": "schedule",
+    "bookings_backoffice:family_bookings": "family",
+    "bookings_backoffice:counter_month": "enrolment",
+    "bookings_backoffice:certificate_check": "absence",
+    "bookings_backoffice:certificate_file": "absence",
     "family_portal:guardian_edit": "guardian",
     "family_portal:child_edit": "child",
     "family_portal:bookings:calendar": "enrolment",
     "family_portal:bookings:result": "enrolment",
+    "attendance_admin:correct": "enrolment",
     "certificates:agent_certificate": "enrolment",
     "certificates:batch_detail": "batch",
     "certificates:batch_status": "batch",
@@ -361,10 +395,23 @@ def fill(name, params, scene):
             kwargs[param] = scene[key].pk
         elif param == "family_pk" and name == "billing_admin:run_family":
             kwargs[param] = scene["family"].pk
-        elif param in {"pk", "family_pk", "enrolment_id"} and name in OBJECT_OF:
+        elif (
+            param in {"pk", "family_pk", "enrolment_id", "enrolment_pk"}
+            and name in OBJECT_OF
+        ):
             kwargs[param] = scene[OBJECT_OF[name]].pk
         elif param == "activity_id":
             kwargs[param] = scene["activity"].pk
+        elif param == "site_id":
+            kwargs[param] = scene["attendance_site"].pk
+        elif param == "session_id":
+            kwargs[param] = scene["session"].pk
+        elif param == "schedule_id":
+            kwargs[param] = scene["schedule"].pk
+        elif param == "day":
+            kwargs[param] = scene["today"]
+        elif param == "month":
+            kwargs[param] = scene["today"].strftime("%Y-%m")
         elif param == "reference":
             kwargs[param] = scene["enrolment"].reference
         elif param == "token" and name == "family_portal:bookings:feed":
@@ -431,7 +478,8 @@ def owner_state():
         ),
         "batches": CertificateBatch.objects.count(),
         "bookings": sorted(Booking.objects.values_list("pk", "status")),
-        "absences": AbsenceReport.objects.count(),
+        "absences": sorted(AbsenceReport.objects.values_list("pk", "status")),
+        "calendar": CalendarChange.objects.count(),
         "invoices": sorted(Invoice.objects.values_list("pk", "kind", "total")),
         "corrections": Adjustment.objects.count(),
         "runs": BillingRun.objects.count(),
@@ -440,7 +488,43 @@ def owner_state():
                 "token", flat=True
             )
         ),
+        "attendance": [
+            model.objects.count() for model in (Mark, Tap, SessionClosure, MonthClosing)
+        ],
     }
+
+
+# The check-in pages (/pointage/) are for animateurs: anyone else signs in there or is
+# refused; the web app's manifest, service worker, offline and sign-in pages are public.
+CHECK_IN_PUBLIC = {
+    "attendance:manifest",
+    "attendance:service_worker",
+    "attendance:offline",
+    "attendance:login",
+}
+POST_ONLY = {"attendance:taps", "attendance:logout", "attendance_admin:close"}
+
+
+def is_check_in(target) -> bool:
+    return target.name.startswith("attendance:")
+
+
+def check_in_refuses(client, target, response, before):
+    """A parent or an editor: the public pages, else 403 (405 for a GET of a
+    POST-only URL), and nothing changes on a POST."""
+    if target.name in CHECK_IN_PUBLIC:
+        assert response.status_code == 200, target
+    elif target.name in POST_ONLY:
+        assert response.status_code == 405, target
+    else:
+        assert response.status_code == 403, target
+    if target.name == "attendance:logout":
+        return  # signing out is anybody's right (and would end this client's session)
+    response = client.post(target.path, POST_DATA)
+    assert not leaks(response), target
+    if target.name not in CHECK_IN_PUBLIC:
+        assert response.status_code == 403, target
+    assert owner_state() == before, target
 
 
 # Sent with every POST of a refused user: enough for most forms to be valid.
@@ -513,6 +597,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, scene):
         if target.name in BY_SECRET:
             assert response.status_code == 404, target  # a guessed secret
             continue
+        if is_check_in(target):
+            if target.name in CHECK_IN_PUBLIC:
+                assert response.status_code == 200, target
+            elif target.name in POST_ONLY:
+                assert response.status_code == 405, target
+            elif target.name == "attendance:state":
+                assert response.status_code == 401, target  # JSON, for the page
+            else:
+                assert response["Location"].startswith("/pointage/connexion/"), target
+            continue
         assert response.status_code == 302, target
         login = "/admin/login/" if target.staff else "/compte/login/"
         assert response["Location"].startswith(login), (target, response["Location"])
@@ -525,6 +619,9 @@ def test_another_parent_gets_nothing_of_the_family(client, scene):
     for target in found:
         response = client.get(target.path)
         assert not leaks(response), (target, leaks(response))
+        if is_check_in(target):
+            check_in_refuses(client, target, response, before)
+            continue
         if target.staff:
             assert response.status_code in REFUSED, target
             if response.status_code == 302:
@@ -544,6 +641,10 @@ def test_another_parent_gets_nothing_of_the_family(client, scene):
         assert owner_state() == before, target
 
 
+# Editors set up the services' calendars: the month grid shows counts, no family.
+EDITOR_SCREENS = {"bookings_backoffice:schedule_calendar"}
+
+
 def test_an_editor_sees_no_family_data(client, editor, scene):
     client.force_login(editor)
     before = owner_state()
@@ -551,11 +652,20 @@ def test_an_editor_sees_no_family_data(client, editor, scene):
     for target in found:
         response = client.get(target.path)
         assert not leaks(response), (target, leaks(response))
+        if target.name in EDITOR_SCREENS:
+            assert response.status_code == 200, target
+            response = client.post(target.path, POST_DATA)
+            assert response.status_code in REFUSED, target
+            assert owner_state() == before, target
+            continue
         if target.name in BY_SECRET:
             assert response.status_code in (200, 404), target
             continue
         if target.name == "family_portal:payments:notification":
             continue  # PayFiP's, without a session: covered by tests/payments
+        if is_check_in(target):
+            check_in_refuses(client, target, response, before)
+            continue
         if target.name.startswith("family_portal:"):
             # A staff account: the family space is for parents, and says so.
             assert response.status_code == 403, target
@@ -659,6 +769,17 @@ AGENT_SCREENS = {
     "family_backoffice:qf_pending",
     "certificates:agent_certificate",
     "certificates:batch_new",
+    "bookings_backoffice:schedule_calendar",
+    "bookings_backoffice:headcounts",
+    "bookings_backoffice:family_bookings",
+    "bookings_backoffice:counter_month",
+    "bookings_backoffice:certificate_queue",
+    "bookings_backoffice:certificate_check",
+    "bookings_backoffice:certificate_file",
+    "attendance_admin:services",
+    "attendance_admin:month",
+    "attendance_admin:export",
+    "attendance_admin:correct",
 }
 
 
@@ -670,6 +791,9 @@ def test_an_agent_opens_the_back_office(client, agent, scene):
         if not target.staff:
             continue  # the family space is for parents
         response = client.get(target.path)
+        if target.name in POST_ONLY:
+            assert response.status_code == 405, target
+            continue
         if agent_may(target, agent, scene):
             assert response.status_code == 200, (target, response.status_code)
             opened.add(target.name)

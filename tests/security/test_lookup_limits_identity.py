@@ -217,12 +217,11 @@ def test_no_background_job_looks_up_a_refused_identity(
     call_command("retry_quotients")
 
     today = datetime.date.today()
-    outcome = refresh.refresh_one(
-        giraud_family,
-        commune,
-        QfMonth(today.year, today.month),
-        refresh.CampaignSummary(month=today.replace(day=1)),
-    )
+    giraud_family.qf_refresh_consent = True
+    giraud_family.save()
+    summary = refresh.run_campaign(commune, QfMonth(today.year, today.month))
+    assert summary.processed == 1
+    outcome = QfRefreshOutcome.objects.get(family=giraud_family)
     assert outcome.status == QfRefreshOutcome.Status.NO_IDENTITY
     assert outcome.error_kind == limits.REFUSED_IDENTITY
 

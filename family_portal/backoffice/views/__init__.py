@@ -2,7 +2,12 @@
 screen family. Each view checks its model permissions (permissions.require_perms) on top
 of Wagtail's admin access; backoffice/urls.py routes them, wagtail_hooks registers them."""
 
-from .campaigns import campaign_detail, campaign_list, campaign_status
+from .campaigns import (
+    campaign_detail,
+    campaign_list,
+    campaign_resume,
+    campaign_status,
+)
 from .counter_desk import counter_enrol, counter_search
 from .enrolments import (
     enrolment_cancel,
@@ -22,6 +27,7 @@ from .quotients import (
 __all__ = [
     "campaign_detail",
     "campaign_list",
+    "campaign_resume",
     "campaign_status",
     "period_capacity",
     "counter_enrol",

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from qf_connector.errors import InvalidInput
 from qf_connector.identity import coerce_month
@@ -81,7 +82,14 @@ def _not_refreshed(campaign):
 @require_perms(VIEW_CAMPAIGN)
 def campaign_detail(request, pk):
     campaign = get_object_or_404(QfCampaign, pk=pk)
-    if campaign.status == QfCampaign.Status.DONE and campaign.report.get("failed"):
+    if campaign.interrupted:
+        messages.warning(
+            request,
+            "Cette campagne a été interrompue (le traitement en arrière-plan s'est "
+            "arrêté sans la terminer) : reprenez-la, les familles déjà faites ne "
+            "seront pas interrogées une seconde fois.",
+        )
+    elif campaign.status == QfCampaign.Status.DONE and campaign.report.get("failed"):
         messages.warning(
             request,
             "Des échecs provisoires restent : relancez la campagne du même mois plus "
@@ -93,10 +101,32 @@ def campaign_detail(request, pk):
         str(campaign),
         {
             "campaign": campaign,
-            "not_refreshed": _not_refreshed(campaign) if campaign.finished else [],
+            "can_resume": campaign.interrupted
+            and request.user.has_perm(START_CAMPAIGN),
+            "not_refreshed": _not_refreshed(campaign)
+            if campaign.finished or campaign.interrupted
+            else [],
         },
         icon="calculator",
     )
+
+
+@require_POST
+@require_perms(START_CAMPAIGN)
+def campaign_resume(request, pk):
+    """Resume a campaign its process left "en cours" (killed, restarted)."""
+    campaign = get_object_or_404(QfCampaign, pk=pk)
+    try:
+        campaigns.resume(campaign, user=request.user)
+    except campaigns.CampaignRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            "Campagne reprise : les familles déjà faites pour ce mois ne sont pas "
+            "interrogées une seconde fois.",
+        )
+    return redirect("family_backoffice:campaign_detail", pk=campaign.pk)
 
 
 @never_cache

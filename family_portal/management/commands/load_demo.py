@@ -6,8 +6,10 @@ from django.db import transaction
 from wagtail.models import Site
 
 from activities.demo import load_demo_activities
+from family_portal.attendance.demo import ANIMATEUR, load_attendance_demo
 from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.billing.demo import load_billing_demo
+from family_portal.bookings.demo import load_bookings_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from family_portal.franceconnect.demo import load_franceconnect_demo
 from family_portal.franceconnect.mock.identities import MERCIER
@@ -39,8 +41,10 @@ class Command(BaseCommand):
                 load_demo_family(commune)
                 load_franceconnect_demo(commune)
                 load_backoffice_demo(commune)
+                load_bookings_demo(commune)
                 load_billing_demo(commune)
                 load_payments_demo()
+                load_attendance_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -57,4 +61,6 @@ class Command(BaseCommand):
             f"  {'parent signed in with FranceConnect':<34} {'/compte/login/':<15} "
             f"« S'identifier avec FranceConnect », then {MERCIER['given_name']} "
             f"{MERCIER['family_name']}"
+            f"  {ANIMATEUR['role']:<34} {'/pointage/':<15} "
+            f"{ANIMATEUR['username']:<26} {ANIMATEUR['password']}"
         )

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            help="familles interrogées en même temps (défaut : QF_CAMPAIGN_WORKERS, 8)",
+            help="familles interrogées en même temps (défaut : QF_CAMPAIGN_WORKERS, 16)",
         )
 
     def handle(self, *args, **options):
