@@ -7,9 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FAKE_API_PORT ?= 8765
 FRANCECONNECT_PORT ?= 8766
+FAKE_PAYFIP_PORT ?= 8767
 DEMO_ENV := WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) \
   API_PARTICULIER_URL=http://127.0.0.1:$(FAKE_API_PORT) \
-  FRANCECONNECT_URL=http://127.0.0.1:$(FRANCECONNECT_PORT)
+  FRANCECONNECT_URL=http://127.0.0.1:$(FRANCECONNECT_PORT) \
+  PAYFIP_WSDL_URL=http://127.0.0.1:$(FAKE_PAYFIP_PORT)/tpa/services/securite?wsdl \
+  PAYFIP_PAYMENT_URL=http://127.0.0.1:$(FAKE_PAYFIP_PORT)/tpa/paiementws.web
 
 # WeasyPrint needs Pango and HarfBuzz and at least one font.
 DEBIAN_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
@@ -48,14 +51,16 @@ system-test:
 	@.ci/ensure-debian-packages $(DEBIAN_TEST)
 
 # Migrates, loads the demo at the address it is served, then starts the fake API
-# Particulier, the local FranceConnect, the periodic jobs and the site, each checked to answer
+# Particulier, the local FranceConnect, the fake PayFiP, the periodic jobs and the site,
+# each checked to answer
 # (site/demo.py): it stops with the error when one does not.
 demo: system-runtime install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_demo --site-url http://$(HOST):$(PORT)
 	$(DEMO_ENV) $(PY) -m portail_site.demo --host $(HOST) --port $(PORT) \
-	  --fake-api-port $(FAKE_API_PORT) --franceconnect-port $(FRANCECONNECT_PORT)
+	  --fake-api-port $(FAKE_API_PORT) --franceconnect-port $(FRANCECONNECT_PORT) \
+	  --fake-payfip-port $(FAKE_PAYFIP_PORT)
 
 check: install-dev
 	$(PY) manage.py check

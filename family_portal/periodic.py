@@ -3,8 +3,7 @@
 Production runs each job from a systemd timer (``deploy/systemd/``, checked against
 this table by the tests) through ``manage.py run_periodic_jobs --once NAME``; ``make
 demo`` runs ``manage.py run_periodic_jobs``, a loop that starts each job when it is due.
-Times are the commune's (``TIME_ZONE``, Europe/Paris). The payment status check (PayFiP)
-joins this table when payments exist.
+Times are the commune's (``TIME_ZONE``, Europe/Paris).
 """
 
 from __future__ import annotations
@@ -91,6 +90,12 @@ JOBS: tuple[Job, ...] = (
         "purge_personal_data",
         Schedule(minute=30, hour=3),
         "every night at 03:30: delete personal data past its retention",
+    ),
+    Job(
+        "check_online_payments",
+        "check_online_payments",
+        Schedule(minute=45, hour=4),
+        "every night at 04:45: ask PayFiP again about online payments still waiting",
     ),
     Job(
         "refresh_quotients",

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("reservations/", include("family_portal.bookings.urls")),
     path("factures/", include("family_portal.billing.urls")),
+    path("paiements/", include("family_portal.payments.urls")),
 ]

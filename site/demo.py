@@ -1,7 +1,7 @@
-"""`python -m portail_site.demo --host H --port P --fake-api-port F --franceconnect-port C`
-(what `make demo` runs after migrating and loading the demo): starts the fake API
-Particulier, the local FranceConnect, the periodic jobs' loop and the development server, each checked to answer before the next
-starts, prints the real addresses, and stops everything when one of them stops (with the
+"""`python -m portail_site.demo --host H --port P --fake-api-port F --franceconnect-port C
+--fake-payfip-port Q` (what `make demo` runs after migrating and loading the demo): starts
+the fake API Particulier, the local FranceConnect, the fake PayFiP, the periodic jobs'
+loop and the development server, each checked to answer before the next starts, prints the real addresses, and stops everything when one of them stops (with the
 end of its log) or on Ctrl-C.
 """
 
@@ -15,6 +15,7 @@ from .servers import Service, ServiceFailed, ServiceGroup, stop_on_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FRANCECONNECT_PORT = 8766
+DEFAULT_FAKE_PAYFIP_PORT = 8767
 VAR = ROOT / "var"
 
 
@@ -24,14 +25,18 @@ def demo_services(
     fake_api_port: int,
     python: str,
     franceconnect_port: int = DEFAULT_FRANCECONNECT_PORT,
+    fake_payfip_port: int = DEFAULT_FAKE_PAYFIP_PORT,
 ) -> list[Service]:
     site_url = f"http://{host}:{port}"
     fake_api_url = f"http://127.0.0.1:{fake_api_port}"
     franceconnect_url = f"http://127.0.0.1:{franceconnect_port}"
+    fake_payfip_url = f"http://127.0.0.1:{fake_payfip_port}"
     django_env = {
         "API_PARTICULIER_URL": fake_api_url,
         "WAGTAILADMIN_BASE_URL": site_url,
         "FRANCECONNECT_URL": franceconnect_url,
+        "PAYFIP_WSDL_URL": f"{fake_payfip_url}/tpa/services/securite?wsdl",
+        "PAYFIP_PAYMENT_URL": f"{fake_payfip_url}/tpa/paiementws.web",
     }
     manage = [python, str(ROOT / "manage.py")]
     return [
@@ -65,6 +70,19 @@ def demo_services(
             timeout=30,
         ),
         Service(
+            "fake PayFiP",
+            [
+                python,
+                "-m",
+                "family_portal.payments.fakepayfip",
+                "--port",
+                str(fake_payfip_port),
+            ],
+            health_url=f"{fake_payfip_url}/__fake__/health",
+            log=VAR / "fakepayfip.log",
+            timeout=30,
+        ),
+        Service(
             "periodic jobs (publish_scheduled, retry_quotients, …)",
             [*manage, "run_periodic_jobs"],
             log=VAR / "periodic-jobs.log",
@@ -89,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--franceconnect-port", type=int, default=DEFAULT_FRANCECONNECT_PORT
     )
+    parser.add_argument(
+        "--fake-payfip-port", type=int, default=DEFAULT_FAKE_PAYFIP_PORT
+    )
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args(argv)
 
@@ -98,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         args.fake_api_port,
         args.python,
         franceconnect_port=args.franceconnect_port,
+        fake_payfip_port=args.fake_payfip_port,
     )
     site_url = f"http://{args.host}:{args.port}"
     stop_on_signals()
@@ -113,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"Local FranceConnect: http://127.0.0.1:{args.franceconnect_port} "
                 "(log: var/franceconnect.log; the demo's FranceConnect parent is "
                 "Pierre Mercier)\n"
+                f"Fake PayFiP: http://127.0.0.1:{args.fake_payfip_port} "
+                "(log: var/fakepayfip.log)\n"
                 "Periodic jobs: var/periodic-jobs.log\n"
                 "Ctrl-C stops everything.\n",
                 flush=True,

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "family_portal.bookings",
     "family_portal.discovery",
     "family_portal.billing",
+    "family_portal.payments",
     "family_portal.attendance",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -336,6 +337,14 @@ API_PARTICULIER_TOKEN = env_str(
     "API_PARTICULIER_TOKEN", "" if PRODUCTION else "demo-token"
 )
 API_PARTICULIER_RECIPIENT = env_str("API_PARTICULIER_RECIPIENT")
+
+# PayFiP (online payment of invoices, eopayment's payfip_ws client). An empty WSDL URL
+# means the WSDL eopayment ships, i.e. the real service; the demo and the tests point
+# both URLs at our fake PayFiP. SAISIE: T test, X activation, W production.
+PAYFIP_WSDL_URL = env_str("PAYFIP_WSDL_URL", "")
+PAYFIP_PAYMENT_URL = env_str("PAYFIP_PAYMENT_URL", "")
+PAYFIP_SAISIE = env_str("PAYFIP_SAISIE", "W" if PRODUCTION else "T")
+PAYFIP_TIMEOUT = env_number("PAYFIP_TIMEOUT", 15.0)
 API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 3.0)
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)

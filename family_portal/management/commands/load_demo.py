@@ -13,6 +13,7 @@ from family_portal.bookings.demo import load_bookings_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
 from family_portal.franceconnect.demo import load_franceconnect_demo
 from family_portal.franceconnect.mock.identities import MERCIER
+from family_portal.payments.demo import load_payments_demo
 from home.demo import DEMO_ACCOUNTS, load_demo
 from home.models import CommuneSettings
 from home.site_url import set_root_url
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 load_backoffice_demo(commune)
                 load_bookings_demo(commune)
                 load_billing_demo(commune)
+                load_payments_demo()
                 load_attendance_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error

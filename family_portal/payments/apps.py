@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "family_portal.payments"
+    label = "payments"
+    verbose_name = "Paiements"
+    default_auto_field = "django.db.models.BigAutoField"

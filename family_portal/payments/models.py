@@ -1,0 +1,125 @@
+"""Online payment operations (PayFiP) and the payments recorded on invoices.
+
+A ``PaymentOperation`` is what we asked PayFiP for (its ``idOp``, our ``refdet``, the
+amount in cents) and what PayFiP answered about it. A ``Payment`` is money recorded on an
+invoice; an online one points to its operation (one payment per operation at most: the
+database refuses a second one, whatever two notifications do at once).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OperationStatus(models.TextChoices):
+    WAITING = "waiting", _("En attente")
+    PAID = "paid", _("Payée")
+    REFUSED = "refused", _("Refusée")
+    ABANDONED = "abandoned", _("Abandonnée")
+    EXPIRED = "expired", _("Expirée")
+    ANOMALY = "anomaly", _("Anomalie (refusée, à vérifier)")
+
+
+PENDING = (OperationStatus.WAITING,)
+FINAL = (
+    OperationStatus.PAID,
+    OperationStatus.REFUSED,
+    OperationStatus.ABANDONED,
+    OperationStatus.EXPIRED,
+    OperationStatus.ANOMALY,
+)
+
+
+class PaymentOperation(models.Model):
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="payment_operations"
+    )
+    idop = models.CharField("idOp", max_length=64, unique=True)
+    refdet = models.CharField(_("référence (refdet)"), max_length=30, unique=True)
+    amount_cents = models.PositiveIntegerField(_("montant (centimes)"))
+    email = models.EmailField(_("courriel du payeur"))
+    status = models.CharField(
+        _("état"),
+        max_length=12,
+        choices=OperationStatus.choices,
+        default=OperationStatus.WAITING,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    checked_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    # PayFiP's answer (recupererDetailPaiementSecurise), as it came.
+    resultrans = models.CharField("resultrans", max_length=1, blank=True)
+    answer_amount = models.CharField(_("montant répondu"), max_length=12, blank=True)
+    answer_refdet = models.CharField(_("refdet répondu"), max_length=30, blank=True)
+    numauto = models.CharField(_("n° d'autorisation"), max_length=20, blank=True)
+    dattrans = models.CharField("dattrans", max_length=8, blank=True)
+    heurtrans = models.CharField("heurtrans", max_length=4, blank=True)
+    last_error = models.CharField(_("dernière erreur"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("opération PayFiP")
+        verbose_name_plural = _("opérations PayFiP")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status="waiting"),
+                name="one_pending_online_payment_per_invoice",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.refdet} ({self.get_status_display()})"
+
+    @property
+    def amount_euros(self):
+        from decimal import Decimal
+
+        return Decimal(self.amount_cents) / 100
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        ONLINE = "online", _("En ligne (PayFiP)")
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    method = models.CharField(_("moyen"), max_length=12, choices=Method.choices)
+    operation = models.OneToOneField(
+        PaymentOperation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment",
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+        help_text=_("Vide pour un paiement en ligne : PayFiP l'a confirmé."),
+    )
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.amount} € — {self.get_method_display()}"

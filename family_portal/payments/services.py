@@ -1,0 +1,205 @@
+"""Online payments: starting one, and recording one ONLY from PayFiP's own answer.
+
+Rules (PayFiP's, and ours): a notification or a browser coming back proves nothing; we
+ask PayFiP about an ``idOp`` we created and record a payment only when its answer says
+paid with our ``refdet`` and our amount. Recording is idempotent: the operation's row is
+locked (``select_for_update``) and a payment is one-to-one with its operation.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from family_portal.billing.models import Invoice
+
+from .models import OperationStatus, Payment, PaymentOperation
+from .payfip import PayFiPError, create_operation, fetch_answer
+
+LOGGER = logging.getLogger("family_portal.payments")
+
+# PayFiP's P5 ("not finished") is "waiting" this long after creation, then expired.
+P5_WAITING = datetime.timedelta(hours=2)
+MINIMUM = Decimal("1.00")
+MAXIMUM = Decimal("100000.00")
+
+RESULTS = {
+    "P": OperationStatus.PAID,
+    "V": OperationStatus.PAID,
+    "R": OperationStatus.REFUSED,
+    "Z": OperationStatus.REFUSED,
+    "A": OperationStatus.ABANDONED,
+}
+
+
+class PaymentRefused(Exception):
+    """A payment that cannot start; the message is for the parent (French)."""
+
+
+def pending_operation(invoice) -> PaymentOperation | None:
+    return invoice.payment_operations.filter(status=OperationStatus.WAITING).first()
+
+
+def new_refdet(invoice) -> str:
+    # 6 to 30 letters and digits, unique per régie: the invoice's id and a random part.
+    return f"F{invoice.pk}{secrets.token_hex(5).upper()}"[:30]
+
+
+def start_online_payment(
+    invoice: Invoice, *, user, email: str, notify_url: str, return_url: str
+) -> PaymentOperation:
+    """Create the operation at PayFiP; the caller sends the browser to its page."""
+    amount = invoice.outstanding()
+    if invoice.is_credit_note or amount <= 0:
+        raise PaymentRefused("Cette facture n'a plus rien à payer.")
+    if not invoice.regie.payfip_client_number:
+        raise PaymentRefused(
+            "Le paiement en ligne n'est pas ouvert pour cette régie : "
+            "payez au guichet du service famille."
+        )
+    if not MINIMUM <= amount <= MAXIMUM:
+        raise PaymentRefused(
+            "Le paiement en ligne accepte de 1,00 € à 100 000 € : "
+            "payez ce montant au guichet du service famille."
+        )
+    if pending_operation(invoice):
+        raise PaymentRefused(
+            "Un paiement en ligne de cette facture est déjà en cours. Attendez qu'il "
+            "soit terminé (au plus deux heures) avant d'en commencer un autre."
+        )
+    refdet = new_refdet(invoice)
+    try:
+        idop = create_operation(
+            numcli=invoice.regie.payfip_client_number,
+            amount=amount,
+            email=email,
+            refdet=refdet,
+            exer=str(invoice.issue_date.year),
+            subject=f"Facture {invoice.number}",
+            notify_url=notify_url,
+            return_url=return_url,
+        )
+    except (PayFiPError, ValueError) as error:
+        LOGGER.warning(
+            "PayFiP refused an operation for invoice %s: %s", invoice.pk, error
+        )
+        raise PaymentRefused(
+            "Le service de paiement en ligne ne répond pas pour le moment. "
+            "Réessayez dans quelques minutes ; rien n'a été payé."
+        ) from error
+    try:
+        return PaymentOperation.objects.create(
+            invoice=invoice,
+            idop=idop,
+            refdet=refdet,
+            amount_cents=int(amount * 100),
+            email=email,
+            created_by=user,
+        )
+    except IntegrityError as error:  # another tab started one at the same moment
+        raise PaymentRefused(
+            "Un paiement en ligne de cette facture est déjà en cours."
+        ) from error
+
+
+def check_operation(idop: str, now=None) -> PaymentOperation | None:
+    """Ask PayFiP about ``idop`` and record what its answer says (idempotent).
+
+    None for an ``idOp`` we never created (logged and refused). Raises PayFiPError
+    when PayFiP cannot answer: the operation stays waiting, to be asked again.
+    """
+    operation = PaymentOperation.objects.filter(idop=idop).first()
+    if operation is None:
+        LOGGER.warning("refused: notification for an unknown idOp %r", idop[:64])
+        return None
+    if operation.status != OperationStatus.WAITING:
+        return operation
+    answer = fetch_answer(idop)
+    now = now or timezone.now()
+    with transaction.atomic():
+        operation = PaymentOperation.objects.select_for_update().get(pk=operation.pk)
+        if operation.status != OperationStatus.WAITING:
+            return operation  # the other notification recorded it meanwhile
+        operation.checked_at = now
+        if answer.error == "P5" and now - operation.created_at < P5_WAITING:
+            operation.save(update_fields=["checked_at"])
+            return operation
+        if answer.error:  # P1, or P5 for too long: PayFiP no longer knows it
+            operation.status = OperationStatus.EXPIRED
+            operation.last_error = answer.error
+        else:
+            operation.resultrans = answer.resultrans
+            operation.answer_amount = answer.montant
+            operation.answer_refdet = answer.refdet
+            operation.numauto = answer.numauto
+            operation.dattrans = answer.dattrans
+            operation.heurtrans = answer.heurtrans
+            operation.status = _status_of(operation, answer)
+        operation.settled_at = now
+        operation.save()
+        if operation.status == OperationStatus.PAID:
+            _record(operation, now)
+    return operation
+
+
+def _status_of(operation: PaymentOperation, answer) -> str:
+    status = RESULTS.get(answer.resultrans)
+    if status is None:
+        operation.last_error = f"résultat inconnu {answer.resultrans!r}"
+        LOGGER.error("PayFiP answered %r for %s", answer.resultrans, operation.idop)
+        return OperationStatus.ANOMALY
+    if (
+        answer.refdet != operation.refdet
+        or answer.montant != str(operation.amount_cents)
+        or (answer.idop and answer.idop != operation.idop)
+    ):
+        operation.last_error = (
+            f"réponse différente : refdet {answer.refdet!r}, montant {answer.montant!r}"
+        )
+        LOGGER.error(
+            "refused: PayFiP's answer for %s does not match (refdet %r, montant %r)",
+            operation.idop,
+            answer.refdet,
+            answer.montant,
+        )
+        return OperationStatus.ANOMALY
+    return status
+
+
+def _record(operation: PaymentOperation, now) -> None:
+    amount = Decimal(operation.amount_cents) / 100
+    Payment.objects.create(
+        invoice_id=operation.invoice_id,
+        amount=amount,
+        method=Payment.Method.ONLINE,
+        operation=operation,
+        recorded_at=now,
+    )
+    Invoice.objects.filter(pk=operation.invoice_id).update(
+        paid_amount=F("paid_amount") + amount
+    )
+    LOGGER.info(
+        "recorded %s € on invoice %s (%s)", amount, operation.invoice_id, operation.idop
+    )
+
+
+def check_waiting(now=None) -> dict[str, int]:
+    """The daily job: ask again about every waiting operation."""
+    counts: dict[str, int] = {}
+    for idop in PaymentOperation.objects.filter(
+        status=OperationStatus.WAITING
+    ).values_list("idop", flat=True):
+        try:
+            operation = check_operation(idop, now=now)
+            key = operation.status
+        except PayFiPError as error:
+            LOGGER.warning("PayFiP could not answer about %s: %s", idop, error)
+            key = "unreachable"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
