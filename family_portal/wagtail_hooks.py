@@ -95,12 +95,6 @@ class FamilyPortalGroup(ModelAdminGroup):
                 "calculator",
                 ["family_portal.view_qfcampaign"],
             ),
-            AgentMenuItem(
-                "Campagne annuelle du QF",
-                reverse_lazy("family_backoffice:campaign_list"),
-                "calculator",
-                ["family_portal.view_qfcampaign"],
-            ),
             screen(AgentAction),
             screen(ApiCallLogScreen.model),
             AgentMenuItem(
