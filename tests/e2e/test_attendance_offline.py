@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from family_portal import enrolment as enrolments
-from family_portal.attendance.demo import ANIMATEUR
+from family_portal.attendance.demo import ANIMATEUR, EVENING
 from family_portal.attendance.models import AttendanceSite, Mark, Tap
 from family_portal.bookings import services as bookings
 from family_portal.models import Child, Enrolment, Family
@@ -25,7 +25,7 @@ BOOKED = 21
 def a_list_of(count):
     """The demo's site and session today, with ``count`` children booked."""
     site = AttendanceSite.objects.get()
-    session = site.schedules.get().sessions.get()
+    session = site.schedules.get().sessions.get(name=EVENING)
     period = session.schedule.period
     today = timezone.localdate()
     family = Family.objects.create(name="Famille Nombreuse")

@@ -136,4 +136,5 @@ def test_an_agent_runs_the_bookings_screens(
     )
     click_and_wait(page, page.get_by_role("button", name="Refuser le certificat"))
     assert "Aucun certificat en attente." in page.locator("main").inner_text()
-    assert AbsenceReport.objects.get().status == "rejected"
+    # The bookings demo's certificate (the attendance demo's reports are not waiting).
+    assert AbsenceReport.objects.filter(status="rejected").count() == 1

@@ -131,9 +131,10 @@ def test_a_parent_on_a_phone_enrols_two_children_with_the_qf_from_the_api(
         text = section.inner_text()
         assert "Inscription confirmée" in text and price in text, text
 
-    enrolments = Enrolment.objects.filter(family__name="Famille Giraud").select_related(
-        "child"
-    )
+    # The conservatory's (the billing demo gave Léa the canteen last month).
+    enrolments = Enrolment.objects.filter(
+        family__name="Famille Giraud", period__activity__title=CONSERVATORY
+    ).select_related("child")
     assert {e.child.first_name: e.status for e in enrolments} == {
         "Sarah": Enrolment.Status.CONFIRMED,
         "Léa": Enrolment.Status.CONFIRMED,
@@ -206,6 +207,8 @@ def test_a_parent_unknown_to_the_caf_sends_a_document_instead(
     assert document.status == QfDocument.Status.PENDING
     assert document.content_type == "application/pdf"
     assert document.file.read() == SMALL_PDF
-    enrolment = Enrolment.objects.get(family__name="Famille Giraud")
+    enrolment = Enrolment.objects.get(
+        family__name="Famille Giraud", period__activity__title=CONSERVATORY
+    )
     assert enrolment.status == Enrolment.Status.QF_PENDING
     assert enrolment.qf_source == Enrolment.QfSource.DOCUMENT
