@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from activities.fields import normalize_number
+from family_portal.billing.compute import month_label, previous_month
 from family_portal.billing.models import Invoice, Regie
 
 from .models import COUNTER_METHODS, Method
@@ -162,6 +163,23 @@ class CounterPaymentForm(forms.Form):
                 "(il deviendra un avoir de la famille).",
             )
         return data
+
+
+class ExportForm(forms.Form):
+    regie = forms.ModelChoiceField(Regie.objects.all(), label="Régie", empty_label=None)
+    month = forms.ChoiceField(label="Mois")
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        month = (today or timezone.localdate()).replace(day=1)
+        choices = []
+        for _ in range(13):
+            choices.append((month.isoformat(), month_label(month).capitalize()))
+            month = previous_month(month)
+        self.fields["month"].choices = choices
+
+    def clean_month(self):
+        return datetime.date.fromisoformat(self.cleaned_data["month"])
 
 
 class ReversalForm(forms.Form):

@@ -8,6 +8,7 @@ app_name = "payments_admin"
 
 urlpatterns = [
     path("", views.family_search, name="search"),
+    path("export.csv", views.export_csv, name="export"),
     path("familles/<str:family_pk>/", views.family_account, name="family"),
     path(
         "familles/<str:family_pk>/avoir/",

@@ -19,10 +19,11 @@ from family_portal.models import Family
 from home import names
 from home.ids import id_or_404
 
-from . import receipts
+from . import export, receipts
 from .admin_forms import (
     REFERENCE_LABELS,
     CounterPaymentForm,
+    ExportForm,
     FamilySearchForm,
     ReversalForm,
 )
@@ -79,8 +80,32 @@ def family_search(request):
         request,
         "search.html",
         "Encaissements",
-        {"form": form, "query": query, "families": families, "recent": recent},
+        {
+            "form": form,
+            "query": query,
+            "families": families,
+            "recent": recent,
+            "export_form": ExportForm(),
+        },
     )
+
+
+@never_cache
+@require_perms(VIEW_PAYMENT)
+def export_csv(request):
+    """The accounting export of a régie's payments for a month (README)."""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choisissez une régie et un mois à exporter.")
+        return redirect("payments_admin:search")
+    regie, month = form.cleaned_data["regie"], form.cleaned_data["month"]
+    response = HttpResponse(
+        export.to_csv(regie, month), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="encaissements-{regie.code}-{month:%Y-%m}.csv"'
+    )
+    return response
 
 
 def _seen(post) -> dict[int, Decimal]:
