@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from family_portal.billing import numbering
@@ -60,8 +61,11 @@ def _lock_family(family) -> None:
 def open_invoices(family, regie=None):
     """The family's invoices that still owe something, oldest first (not locked)."""
     invoices = (
-        Invoice.objects.filter(family=family, kind=Invoice.Kind.INVOICE)
+        Invoice.objects.filter(
+            family=family, kind=Invoice.Kind.INVOICE, paid_amount__lt=F("total")
+        )
         .select_related("regie")
+        .annotate(credited_total=Coalesce(Sum("credit_notes__total"), ZERO))
         .order_by("issue_date", "pk")
     )
     if regie is not None:
