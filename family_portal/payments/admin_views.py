@@ -58,8 +58,8 @@ def render(request, template, title, context=None, *, subtitle=""):
 
 @never_cache
 @require_perms(VIEW_PAYMENT)
-def family_search(request):
-    form = FamilySearchForm(request.GET)
+def family_search(request, export_form=None):
+    form = FamilySearchForm(request.GET if export_form is None else None)
     query = names.normalise(form.data.get("q", "")).strip()
     families = []
     if query:
@@ -85,7 +85,7 @@ def family_search(request):
             "query": query,
             "families": families,
             "recent": recent,
-            "export_form": ExportForm(),
+            "export_form": export_form or ExportForm(),
         },
     )
 
@@ -95,9 +95,8 @@ def family_search(request):
 def export_csv(request):
     """The accounting export of a régie's payments for a month (README)."""
     form = ExportForm(request.GET)
-    if not form.is_valid():
-        messages.error(request, "Choisissez une régie et un mois à exporter.")
-        return redirect("payments_admin:search")
+    if not form.is_valid():  # the search page again, saying what to choose
+        return family_search(request, export_form=form)
     regie, month = form.cleaned_data["regie"], form.cleaned_data["month"]
     response = HttpResponse(
         export.to_csv(regie, month), content_type="text/csv; charset=utf-8"

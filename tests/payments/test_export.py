@@ -116,7 +116,8 @@ def test_agents_download_it(agent_client, agent):
     assert response["Content-Type"].startswith("text/csv")
     assert "encaissements-ENF-" in response["Content-Disposition"]
     bad = agent_client.get("/admin/encaissements/export.csv", {"month": "2026-13-01"})
-    assert bad.status_code == 302
+    assert bad.status_code == 200 and bad["Content-Type"].startswith("text/html")
+    assert bad.content.decode().count('class="error-message"') == 2  # régie, month
 
 
 def test_someone_without_the_permission_cannot(client):
