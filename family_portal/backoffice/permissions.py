@@ -31,6 +31,9 @@ AGENT_MODEL_PERMISSIONS = [
     ("billing", "billingrun", ("view", "add")),
     ("billing", "invoice", ("view", "add")),
     ("billing", "adjustment", ("view", "add")),
+    ("directdebit", "mandate", ("view",)),
+    ("directdebit", "debitbatch", ("view", "export")),
+    ("directdebit", "debitreturn", ("view", "add")),
 ]
 
 # The permission that makes a user a family-service agent: it opens the menu group,
