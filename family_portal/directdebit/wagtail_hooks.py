@@ -1,12 +1,15 @@
 """The direct-debit screens in the Wagtail admin."""
 
+from django.template.loader import render_to_string
 from django.urls import include, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from family_portal.backoffice.permissions import is_family_agent
+from family_portal.payments.account import ACCOUNT_SECTION_HOOK
 
 from . import admin_urls
+from .mandates import active_mandate, offered
 
 
 class DirectDebitMenuItem(MenuItem):
@@ -29,3 +32,15 @@ def register_direct_debit_menu_item():
 @hooks.register("register_admin_urls")
 def register_direct_debit_urls():
     return [path("prelevements/", include(admin_urls, namespace="directdebit_admin"))]
+
+
+@hooks.register(ACCOUNT_SECTION_HOOK)
+def mandate_section(request, family):
+    """The mandate's summary on the family's account page ("Mon compte")."""
+    if not offered():
+        return None
+    return render_to_string(
+        "directdebit/account_section.html",
+        {"mandate": active_mandate(family)},
+        request=request,
+    )

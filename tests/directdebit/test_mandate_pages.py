@@ -161,3 +161,13 @@ def test_an_invoice_due_too_soon_after_the_mandate_is_not_announced(
 def test_dashboard_and_invoices_link_to_the_mandate_page(client, parent, family):
     client.force_login(parent)
     assert MANDATE in client.get(reverse("family_portal:billing:list")).content.decode()
+
+
+def test_the_account_page_shows_the_mandate(client, parent, family):
+    client.force_login(parent)
+    account = reverse("family_portal:payments:account")
+    assert "Mettre en place le prélèvement" in client.get(account).content.decode()
+    mandate = sign(family, parent)
+    text = client.get(account).content.decode()
+    assert mandate.reference in text and "se terminant par 0189" in text
+    assert IBAN not in text

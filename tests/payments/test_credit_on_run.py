@@ -56,3 +56,13 @@ def test_the_run_uses_the_familys_credit_on_its_new_invoice(
     assert credit_of(giraud_family, regie) == 0
     use = Allocation.objects.get(invoice=invoice)
     assert (use.kind, use.payment) == ("credit_use", payment)
+
+
+def test_an_enrolled_familys_dashboard_links_to_the_account(
+    client,
+    enrolments,  # noqa: F811
+    parent,  # noqa: F811
+):
+    client.force_login(parent)
+    page = client.get("/espace-famille/").content.decode()
+    assert "/espace-famille/paiements/compte/" in page

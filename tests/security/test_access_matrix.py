@@ -62,6 +62,8 @@ from family_portal.models import (
     QfDocument,
     QuotientRecord,
 )
+from family_portal.payments.models import Allocation, Method, Payment
+from family_portal.payments.services import record_payment
 from family_portal.wizard import EnrolmentWizard
 from home.models import CommuneSettings
 from qf_connector.models import ApiCallLog
@@ -300,6 +302,9 @@ def scene(canteen, groups):
         collection_date=today,
         end_to_end_id="ENF-2026-000001-QUIROGA",
     )
+    payment = record_payment(
+        family, "4.00", Method.CASH, received_on=today, recorded_by=None
+    )
     ensure_attendance_groups()  # the agents' attendance permissions, the animateurs
     attendance_site = AttendanceSite.objects.create(name="École des Glycines")
     attendance_site.schedules.add(schedule)
@@ -339,6 +344,7 @@ def scene(canteen, groups):
         "mandate": mandate,
         "debit_batch": debit_batch,
         "debit_line": debit_line,
+        "payment": payment,
         "attendance_site": attendance_site,
         "animateur": animateur,
         "session": lunch,
@@ -396,6 +402,11 @@ OBJECT_OF = {
     "family_portal:billing:detail": "invoice",
     "family_portal:billing:pdf": "invoice",
     "family_portal:payments:pay_online": "invoice",
+    "family_portal:payments:receipt": "payment",
+    "payments_admin:family": "family",
+    "payments_admin:use_credit": "family",
+    "payments_admin:payment": "payment",
+    "payments_admin:receipt": "payment",
     "billing_admin:run_detail": "run",
     "billing_admin:run_progress": "run",
     "billing_admin:run_issue": "run",
@@ -503,6 +514,8 @@ def owner_state():
         ),
         "documents": sorted(QfDocument.objects.values_list("pk", "status")),
         "quotients": QuotientRecord.objects.count(),
+        "payments": sorted(Payment.objects.values_list("pk", "reversed_at")),
+        "allocations": Allocation.objects.count(),
         "certificates": sorted(Certificate.objects.values_list("pk", "status")),
         "actions": AgentAction.objects.count(),
         "guardians": sorted(
@@ -793,6 +806,8 @@ AGENT_NOT_MEANT = {
     "billing_admin:run_issue",
     "billing_admin:run_resume",
     "family_backoffice:campaign_resume",
+    # POST only, and for the régisseurs (payments.record_counter_payment) alone.
+    "payments_admin:use_credit",
     # Agents see the régies and edit the rules; they delete neither, nor edit a régie.
     "wagtailsnippets_billing_servicerules:delete",
     *(

@@ -1,10 +1,9 @@
-"""``{% direct_debit_notice invoice %}`` (the invoice page, its PDF and e-mail) and
-``{% mandate_summary family %}`` (the family's pages): the one place other apps'
-templates name direct debit."""
+"""``{% direct_debit_notice invoice %}`` (the invoice page, its PDF and e-mail): the one
+place other apps' templates name direct debit (the account page gets the mandate through
+payments' ACCOUNT_SECTION_HOOK, in wagtail_hooks.py)."""
 
 from django import template
 
-from ..mandates import active_mandate, offered
 from ..notices import notice
 
 register = template.Library()
@@ -14,8 +13,3 @@ register = template.Library()
 def direct_debit_notice(invoice) -> str:
     """Plain text (autoescaped by the template)."""
     return notice(invoice)
-
-
-@register.inclusion_tag("directdebit/summary.html")
-def mandate_summary(family):
-    return {"offered": offered(), "mandate": active_mandate(family)}

@@ -1,0 +1,31 @@
+"""The counter payments in the Wagtail admin: a menu item for agents who may see
+payments, and the screens' URLs under /admin/encaissements/."""
+
+from django.urls import include, path, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from family_portal.backoffice.permissions import is_family_agent
+
+from . import admin_urls
+from .admin_views import VIEW_PAYMENT
+
+
+class PaymentsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_family_agent(request.user) and request.user.has_perm(VIEW_PAYMENT)
+
+
+@hooks.register("register_admin_menu_item")
+def register_payments_menu_item():
+    return PaymentsMenuItem(
+        "Encaissements",
+        reverse_lazy("payments_admin:search"),
+        icon_name="tasks",
+        order=250,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_payments_urls():
+    return [path("encaissements/", include(admin_urls, namespace="payments_admin"))]
