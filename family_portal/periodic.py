@@ -98,6 +98,12 @@ JOBS: tuple[Job, ...] = (
         "every night at 04:45: ask PayFiP again about online payments still waiting",
     ),
     Job(
+        "collect_direct_debits",
+        "collect_direct_debits",
+        Schedule(minute=50, hour=4),
+        "every night at 04:50: record as paid the direct debits whose date has come",
+    ),
+    Job(
         "refresh_quotients",
         "refresh_quotients",
         Schedule(minute=0, hour=2, day=15, month=2),

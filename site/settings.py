@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "family_portal.discovery",
     "family_portal.billing",
     "family_portal.payments",
+    "family_portal.directdebit",
     "family_portal.attendance",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -350,6 +351,65 @@ PAYFIP_WSDL_URL = env_str("PAYFIP_WSDL_URL", "")
 PAYFIP_PAYMENT_URL = env_str("PAYFIP_PAYMENT_URL", "")
 PAYFIP_SAISIE = env_str("PAYFIP_SAISIE", "W" if PRODUCTION else "T")
 PAYFIP_TIMEOUT = env_number("PAYFIP_TIMEOUT", 15.0)
+# Direct debit (SEPA Core, family_portal/directdebit): the commune's creditor identifier
+# (ICS, given by the Banque de France), the name and the account (the régie's account at
+# the Treasury) the debits are paid to; days between the notice (the invoice, or the
+# mandate signed later) and the debit (14 by the SEPA rules unless the mandate says
+# less), and days the debit file must reach the bank before the collection date.
+# Without SEPA_CREDITOR_ID, families are not offered direct debit.
+SEPA_DEMO_CREDITOR_ID = (
+    "FR72ZZZ123456"  # the EPC's example: the demo's, never production's
+)
+SEPA_CREDITOR_ID = (
+    env_str("SEPA_CREDITOR_ID", "" if PRODUCTION else SEPA_DEMO_CREDITOR_ID)
+    .replace(" ", "")
+    .upper()
+)
+SEPA_CREDITOR_NAME = env_str(
+    "SEPA_CREDITOR_NAME", "" if PRODUCTION else "Ville de Démo"
+)
+SEPA_CREDITOR_IBAN = (
+    env_str("SEPA_CREDITOR_IBAN", "" if PRODUCTION else "FR7630001000000000000000030")
+    .replace(" ", "")
+    .upper()
+)
+SEPA_CREDITOR_BIC = (
+    env_str("SEPA_CREDITOR_BIC", "" if PRODUCTION else "BDFEFRPPCCT")
+    .replace(" ", "")
+    .upper()
+)
+SEPA_PRENOTIFICATION_DAYS = env_number("SEPA_PRENOTIFICATION_DAYS", 14, int)
+SEPA_SUBMISSION_DAYS = env_number("SEPA_SUBMISSION_DAYS", 2, int)
+if SEPA_PRENOTIFICATION_DAYS < 2 or SEPA_SUBMISSION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "SEPA_PRENOTIFICATION_DAYS must be at least 2 and SEPA_SUBMISSION_DAYS at least 1."
+    )
+if PRODUCTION and SEPA_CREDITOR_ID:
+    from family_portal.directdebit.identifiers import (  # noqa: E402 - no Django in it
+        InvalidAccount,
+        check_account,
+        creditor_id_problem,
+    )
+
+    sepa_problems = []
+    ics_problem = creditor_id_problem(SEPA_CREDITOR_ID)
+    if ics_problem:
+        sepa_problems.append(f"SEPA_CREDITOR_ID {ics_problem}")
+    elif SEPA_CREDITOR_ID == SEPA_DEMO_CREDITOR_ID:
+        sepa_problems.append("SEPA_CREDITOR_ID must be the commune's, not the demo's")
+    if not SEPA_CREDITOR_NAME.strip():
+        sepa_problems.append("SEPA_CREDITOR_NAME must be set")
+    try:
+        check_account(SEPA_CREDITOR_IBAN, SEPA_CREDITOR_BIC)
+    except InvalidAccount:
+        sepa_problems.append(
+            "SEPA_CREDITOR_IBAN (and SEPA_CREDITOR_BIC) must be the account the debits "
+            "are paid to"
+        )
+    if sepa_problems:
+        raise ImproperlyConfigured(
+            "Refusing to start in production: " + "; ".join(sepa_problems) + "."
+        )
 API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 3.0)
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)

@@ -31,6 +31,9 @@ AGENT_MODEL_PERMISSIONS = [
     ("billing", "billingrun", ("view", "add")),
     ("billing", "invoice", ("view", "add")),
     ("billing", "adjustment", ("view", "add")),
+    ("directdebit", "mandate", ("view",)),
+    ("directdebit", "debitbatch", ("view", "export")),
+    ("directdebit", "debitreturn", ("view", "add")),
     # Recording money ("payments.record_counter_payment") is granted apart: to the
     # régisseurs' group (see family_portal/payments/demo.py), not to every agent.
     ("payments", "payment", ("view",)),

@@ -48,6 +48,8 @@ from family_portal.bookings.models import (
     ServiceSession,
 )
 from family_portal.certificates import services as certificates
+from family_portal.directdebit import mandates as direct_debit
+from family_portal.directdebit.models import DebitBatch, DebitLine, Mandate
 from family_portal.models import (
     AgentAction,
     Certificate,
@@ -275,6 +277,31 @@ def scene(canteen, groups):
     RunFamily.objects.create(
         run=run, family=family, outcome="invoiced", total=invoice.total, invoice=invoice
     )
+    mandate = direct_debit.sign(
+        family,
+        user=owner,
+        holder_name="Aurélie Quiroga",
+        street="7 impasse des Glycines",
+        postcode="24750",
+        city="Champcevinel",
+        iban="FR7630006000011234567890189",
+    )
+    debit_batch = DebitBatch.objects.create(
+        message_id="MSG-QUIROGA",
+        creditor_id="FR72ZZZ123456",
+        total=invoice.total,
+        count=1,
+        content="<Document>Quiroga</Document>",
+    )
+    debit_line = DebitLine.objects.create(
+        batch=debit_batch,
+        invoice=invoice,
+        mandate=mandate,
+        amount=invoice.total,
+        sequence="FRST",
+        collection_date=today,
+        end_to_end_id="ENF-2026-000001-QUIROGA",
+    )
     payment = record_payment(
         family, "4.00", Method.CASH, received_on=today, recorded_by=None
     )
@@ -314,6 +341,9 @@ def scene(canteen, groups):
         "rules": rules,
         "run": run,
         "invoice": invoice,
+        "mandate": mandate,
+        "debit_batch": debit_batch,
+        "debit_line": debit_line,
         "payment": payment,
         "attendance_site": attendance_site,
         "animateur": animateur,
@@ -386,6 +416,10 @@ OBJECT_OF = {
     "billing_admin:invoice_detail": "invoice",
     "billing_admin:invoice_pdf": "invoice",
     "billing_admin:rules_export": "rules",
+    "family_portal:directdebit:revoke": "mandate",
+    "directdebit_admin:batch_detail": "debit_batch",
+    "directdebit_admin:batch_file": "debit_batch",
+    "directdebit_admin:line_return": "debit_line",
     **{
         f"wagtailsnippets_billing_{model}:{view}": key
         for model, key in (("servicerules", "rules"), ("regie", "regie"))
@@ -497,6 +531,9 @@ def owner_state():
         "invoices": sorted(Invoice.objects.values_list("pk", "kind", "total")),
         "corrections": Adjustment.objects.count(),
         "runs": BillingRun.objects.count(),
+        "mandates": sorted(Mandate.objects.values_list("pk", "status")),
+        "debits": sorted(DebitLine.objects.values_list("pk", "status")),
+        "debit_batches": DebitBatch.objects.count(),
         "feed": list(
             CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
                 "token", flat=True
@@ -517,6 +554,7 @@ CHECK_IN_PUBLIC = {
     "attendance:login",
 }
 POST_ONLY = {
+    "directdebit_admin:batch_export",
     "attendance:taps",
     "attendance:logout",
     "attendance_admin:close",

@@ -11,6 +11,7 @@ from family_portal.backoffice.demo import load_backoffice_demo
 from family_portal.billing.demo import load_billing_demo
 from family_portal.bookings.demo import load_bookings_demo
 from family_portal.demo import DEMO_PARENT, load_demo_family
+from family_portal.directdebit.demo import load_direct_debit_demo
 from family_portal.franceconnect.demo import load_franceconnect_demo
 from family_portal.franceconnect.mock.identities import MERCIER
 from family_portal.payments.demo import load_payments_demo
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                 load_bookings_demo(commune)
                 load_billing_demo(commune)
                 load_payments_demo()
+                load_direct_debit_demo()
                 load_attendance_demo(commune)
         except (ImproperlyConfigured, ValueError) as error:
             raise CommandError(str(error)) from error
