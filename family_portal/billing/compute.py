@@ -207,7 +207,7 @@ class RegieMonth:
         if found.unchecked:
             draft.anomalies.append(
                 f"Présence non pointée pour {name} — {service} : "
-                f"{_days(found.unchecked)} (facturée d'après la réservation)."
+                f"{_days(found.unchecked)} (facturée comme une absence sur un jour réservé)."
             )
 
     def _carried_in(self, enrolments) -> dict[tuple[int, int], Decimal]:
