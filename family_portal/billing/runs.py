@@ -30,6 +30,7 @@ from .models import (
     RunFamily,
     ServiceMonth,
 )
+from .signals import invoices_issued
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,8 @@ def _process_batch(batch_pk: int) -> list[int]:
             _record(run, drafts, {})
         else:
             issued = _issue(run, regie_month, drafts)
+            # Payments uses the families' credit on them, in this transaction.
+            invoices_issued.send(sender=Invoice, invoice_ids=issued)
         batch.done, batch.finished_at = True, timezone.now()
         batch.save(update_fields=["done", "finished_at"])
         _count(run, drafts, issued)

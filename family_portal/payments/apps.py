@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     label = "payments"
     verbose_name = "Paiements"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -1,4 +1,9 @@
-"""Online payments: starting one, and recording one ONLY from PayFiP's own answer.
+"""The payments app's services: what other apps and the views call.
+
+Counter payments, allocations, credit and reversals are in ``ledger.py`` and exported
+from here (``record_payment``, ``use_credit``, ``reverse_payment``, ``paid_between``,
+``credit_of``). Below: online payments, starting one, and recording one ONLY from
+PayFiP's own answer.
 
 Rules (PayFiP's, and ours): a notification or a browser coming back proves nothing; we
 ask PayFiP about an ``idOp`` we created and record a payment only when its answer says
@@ -14,13 +19,36 @@ import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from family_portal.billing.models import Invoice
 
-from .models import OperationStatus, Payment, PaymentOperation
+from .ledger import (
+    BalanceChanged,
+    PaymentRefused,
+    credit_of,
+    open_invoices,
+    paid_between,
+    record_payment,
+    reverse_payment,
+    use_credit,
+)
+from .models import Method, OperationStatus, PaymentOperation
 from .payfip import PayFiPError, create_operation, fetch_answer
+
+__all__ = [
+    "BalanceChanged",
+    "PaymentRefused",
+    "check_operation",
+    "check_waiting",
+    "credit_of",
+    "open_invoices",
+    "paid_between",
+    "record_payment",
+    "reverse_payment",
+    "start_online_payment",
+    "use_credit",
+]
 
 LOGGER = logging.getLogger("family_portal.payments")
 
@@ -36,10 +64,6 @@ RESULTS = {
     "Z": OperationStatus.REFUSED,
     "A": OperationStatus.ABANDONED,
 }
-
-
-class PaymentRefused(Exception):
-    """A payment that cannot start; the message is for the parent (French)."""
 
 
 def pending_operation(invoice) -> PaymentOperation | None:
@@ -173,16 +197,29 @@ def _status_of(operation: PaymentOperation, answer) -> str:
 
 
 def _record(operation: PaymentOperation, now) -> None:
+    """PayFiP said paid: the money pays the operation's invoice, and what it no longer
+    owes (paid at the counter meanwhile) goes to the family's credit."""
+    invoice = operation.invoice
     amount = Decimal(operation.amount_cents) / 100
-    Payment.objects.create(
-        invoice_id=operation.invoice_id,
-        amount=amount,
-        method=Payment.Method.ONLINE,
+    received_on = timezone.localtime(now).date()
+    if operation.dattrans:
+        try:
+            received_on = datetime.datetime.strptime(
+                operation.dattrans, "%d%m%Y"
+            ).date()
+        except ValueError:
+            pass
+    record_payment(
+        invoice.family,
+        amount,
+        Method.ONLINE,
+        received_on=received_on,
+        recorded_by=None,
+        invoices=[invoice],
+        regie=invoice.regie,
+        reference=operation.numauto,
         operation=operation,
         recorded_at=now,
-    )
-    Invoice.objects.filter(pk=operation.invoice_id).update(
-        paid_amount=F("paid_amount") + amount
     )
     LOGGER.info(
         "recorded %s € on invoice %s (%s)", amount, operation.invoice_id, operation.idop

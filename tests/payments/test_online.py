@@ -58,7 +58,9 @@ def test_each_outcome_is_what_payfip_says(
     assert operation.status == status  # the notification came first, and was checked
     assert operation.amount_cents == 4250
     assert paid(invoice) == amount
-    assert Payment.objects.filter(invoice=invoice).count() == (1 if amount else 0)
+    assert Payment.objects.filter(allocations__invoice=invoice).count() == (
+        1 if amount else 0
+    )
     page = browser.come_back(back)
     assert page.status_code == 200
     assert message in page.content.decode()

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +57,10 @@ class Invoice(models.Model):
         max_digits=10,
         decimal_places=2,
         default=0,
-        help_text=_("Tenu à jour par les paiements (PayFiP, guichet, prélèvement)."),
+        help_text=_(
+            "Somme des affectations des paiements (PayFiP, guichet, prélèvement), "
+            "tenue à jour par les paiements."
+        ),
     )
     run = models.ForeignKey(
         BillingRun,
@@ -103,6 +106,13 @@ class Invoice(models.Model):
                 fields=["regie", "family", "month"],
                 condition=Q(kind="invoice"),
                 name="one_invoice_per_family_month",
+            ),
+            # The payments app keeps it (the sum of its allocations) under lock; the
+            # database refuses, whatever happens at once, more than the invoice.
+            models.CheckConstraint(
+                condition=Q(paid_amount=0)
+                | Q(paid_amount__gt=0, paid_amount__lte=F("total")),
+                name="paid_amount_within_total",
             ),
         ]
         indexes = [models.Index(fields=["family", "issue_date"])]

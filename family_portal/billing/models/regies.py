@@ -100,6 +100,7 @@ class NumberSequence(models.Model):
     class Series(models.TextChoices):
         INVOICE = "invoice", _("Factures")
         CREDIT_NOTE = "credit_note", _("Avoirs")
+        RECEIPT = "receipt", _("Reçus de paiement")
 
     regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("année"))

@@ -1,9 +1,9 @@
-"""Online payment operations (PayFiP) and the payments recorded on invoices.
+"""Online payment operations (PayFiP).
 
 A ``PaymentOperation`` is what we asked PayFiP for (its ``idOp``, our ``refdet``, the
-amount in cents) and what PayFiP answered about it. A ``Payment`` is money recorded on an
-invoice; an online one points to its operation (one payment per operation at most: the
-database refuses a second one, whatever two notifications do at once).
+amount in cents) and what PayFiP answered about it. The payment it gives points to it
+(one payment per operation at most: the database refuses a second one, whatever two
+notifications do at once).
 """
 
 from __future__ import annotations
@@ -87,39 +87,3 @@ class PaymentOperation(models.Model):
         from decimal import Decimal
 
         return Decimal(self.amount_cents) / 100
-
-
-class Payment(models.Model):
-    class Method(models.TextChoices):
-        ONLINE = "online", _("En ligne (PayFiP)")
-
-    invoice = models.ForeignKey(
-        "billing.Invoice", on_delete=models.PROTECT, related_name="payments"
-    )
-    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
-    method = models.CharField(_("moyen"), max_length=12, choices=Method.choices)
-    operation = models.OneToOneField(
-        PaymentOperation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="payment",
-    )
-    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("enregistré par"),
-        help_text=_("Vide pour un paiement en ligne : PayFiP l'a confirmé."),
-    )
-
-    class Meta:
-        verbose_name = _("paiement")
-        verbose_name_plural = _("paiements")
-        ordering = ["-recorded_at"]
-
-    def __str__(self):
-        return f"{self.amount} € — {self.get_method_display()}"
