@@ -29,5 +29,6 @@ urlpatterns = [
     ),
     path("reservations/", include("family_portal.bookings.urls")),
     path("factures/", include("family_portal.billing.urls")),
+    path("attestations-fiscales/", include("family_portal.taxcerts.urls")),
     path("paiements/", include("family_portal.payments.urls")),
 ]

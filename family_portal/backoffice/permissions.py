@@ -31,6 +31,7 @@ AGENT_MODEL_PERMISSIONS = [
     ("billing", "billingrun", ("view", "add")),
     ("billing", "invoice", ("view", "add")),
     ("billing", "adjustment", ("view", "add")),
+    ("taxcerts", "taxcertificatejob", ("view", "add")),
 ]
 
 # The permission that makes a user a family-service agent: it opens the menu group,

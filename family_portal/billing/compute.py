@@ -190,7 +190,16 @@ class RegieMonth:
         try:
             result = compute_month(version.engine, month)
         except MissingTimes as error:
-            draft.error = f"{enrolment.child.first_name} : {error}"
+            times = (
+                "d'arrivée et de départ"
+                if error.case in ("present", "unbooked_present")
+                else "de début et de fin de la réservation"
+            )
+            draft.error = (
+                f"{enrolment.child.first_name} — {version.document['label']} : il "
+                f"manque les heures {times} du {error.day:%d/%m/%Y}, nécessaires pour "
+                "facturer par tranches de temps"
+            )
             return
         if not result.lines and not result.carried_in:
             return

@@ -60,6 +60,7 @@ from family_portal.models import (
     QfDocument,
     QuotientRecord,
 )
+from family_portal.taxcerts.models import TaxCertificate, TaxCertificateJob
 from family_portal.wizard import EnrolmentWizard
 from home.models import CommuneSettings
 from qf_connector.models import ApiCallLog
@@ -273,6 +274,20 @@ def scene(canteen, groups):
     RunFamily.objects.create(
         run=run, family=family, outcome="invoiced", total=invoice.total, invoice=invoice
     )
+    tax_certificate = TaxCertificate.objects.create(
+        family=family,
+        year=today.year - 1,
+        number=f"AF-{today.year - 1}-000001",
+        total=Decimal("10.00"),
+        content={},
+        pdf=ContentFile(PDF, name="attestation-fiscale.pdf"),
+    )
+    tax_job = TaxCertificateJob.objects.create(
+        kind="print",
+        year=today.year - 1,
+        status="done",
+        file=ContentFile(PDF, name="attestations-fiscales.pdf"),
+    )
     ensure_attendance_groups()  # the agents' attendance permissions, the animateurs
     attendance_site = AttendanceSite.objects.create(name="École des Glycines")
     attendance_site.schedules.add(schedule)
@@ -309,6 +324,8 @@ def scene(canteen, groups):
         "rules": rules,
         "run": run,
         "invoice": invoice,
+        "tax_certificate": tax_certificate,
+        "tax_job": tax_job,
         "attendance_site": attendance_site,
         "animateur": animateur,
         "session": lunch,
@@ -375,6 +392,11 @@ OBJECT_OF = {
     "billing_admin:invoice_detail": "invoice",
     "billing_admin:invoice_pdf": "invoice",
     "billing_admin:rules_export": "rules",
+    "billing_admin:run_rerun": "run",
+    "family_portal:taxcerts:pdf": "tax_certificate",
+    "taxcerts_admin:job": "tax_job",
+    "taxcerts_admin:job_progress": "tax_job",
+    "taxcerts_admin:job_file": "tax_job",
     **{
         f"wagtailsnippets_billing_{model}:{view}": key
         for model, key in (("servicerules", "rules"), ("regie", "regie"))
@@ -484,6 +506,8 @@ def owner_state():
         "invoices": sorted(Invoice.objects.values_list("pk", "kind", "total")),
         "corrections": Adjustment.objects.count(),
         "runs": BillingRun.objects.count(),
+        "tax_certificates": TaxCertificate.objects.count(),
+        "tax_jobs": TaxCertificateJob.objects.count(),
         "feed": list(
             CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
                 "token", flat=True
@@ -754,6 +778,7 @@ AGENT_NOT_MEANT = {
     # Forms' targets, POST only (a GET is refused, 405).
     "billing_admin:run_issue",
     "billing_admin:run_resume",
+    "billing_admin:run_rerun",
     "family_backoffice:campaign_resume",
     # Agents see the régies and edit the rules; they delete neither, nor edit a régie.
     "wagtailsnippets_billing_servicerules:delete",
