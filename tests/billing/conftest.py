@@ -103,8 +103,9 @@ def booked_unticked(enrolments, lunch, rules):  # noqa: F811
 
 
 @pytest.fixture
-def booked(booked_unticked, lunch):  # noqa: F811
+def booked(enrolments, lunch, rules):  # noqa: F811
     """Léa and Tom booked every lunch of September, and came (ticked present)."""
-    for enrolment in booked_unticked.values():
+    for enrolment in enrolments.values():
+        book_month(enrolment, lunch, september())
         attend_month(enrolment, lunch, september())
-    return booked_unticked
+    return enrolments
