@@ -104,6 +104,13 @@ JOBS: tuple[Job, ...] = (
         "every night at 04:50: record as paid the direct debits whose date has come",
     ),
     Job(
+        "issue_tax_certificates",
+        "issue_tax_certificates",
+        Schedule(minute=0, hour=3, day=15, month=1),
+        "every 15 January at 03:00: the tax certificates for childcare costs of the "
+        "year before, for every family concerned",
+    ),
+    Job(
         "refresh_quotients",
         "refresh_quotients",
         Schedule(minute=0, hour=2, day=15, month=2),

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("reservations/", include("family_portal.bookings.urls")),
     path("factures/", include("family_portal.billing.urls")),
+    path("attestations-fiscales/", include("family_portal.taxcerts.urls")),
     path("paiements/", include("family_portal.payments.urls")),
     path("prelevement/", include("family_portal.directdebit.urls")),
 ]

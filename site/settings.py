@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "family_portal.bookings",
     "family_portal.discovery",
     "family_portal.billing",
+    "family_portal.taxcerts",
     "family_portal.payments",
     "family_portal.directdebit",
     "family_portal.attendance",

@@ -170,6 +170,7 @@ class MissingTimes(ValueError):
     """An occurrence billed by time without the two times its case needs."""
 
     def __init__(self, day: date, case: str) -> None:
+        self.day, self.case = day, case
         needed = (
             "arrival and departure"
             if case in ("present", "unbooked_present")

@@ -37,6 +37,7 @@ AGENT_MODEL_PERMISSIONS = [
     # Recording money ("payments.record_counter_payment") is granted apart: to the
     # régisseurs' group (see family_portal/payments/demo.py), not to every agent.
     ("payments", "payment", ("view",)),
+    ("taxcerts", "taxcertificatejob", ("view", "add")),
 ]
 
 # The permission that makes a user a family-service agent: it opens the menu group,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:pk>/avancement/", views.run_progress, name="run_progress"),
     path("<str:pk>/emettre/", views.run_issue, name="run_issue"),
     path("<str:pk>/reprendre/", views.run_resume, name="run_resume"),
+    path("<str:pk>/recalculer/", views.run_rerun, name="run_rerun"),
     path("<str:pk>/export.csv", views.run_export, name="run_export"),
     path("factures/<str:pk>/", views.invoice_detail, name="invoice_detail"),
     path("factures/<str:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),

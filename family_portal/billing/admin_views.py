@@ -89,6 +89,9 @@ def run_detail(request, pk):
             "with_anomalies": RunFamily.objects.filter(run=run)
             .exclude(anomalies=[])
             .count(),
+            "with_errors": RunFamily.objects.filter(
+                run=run, outcome=RunFamily.Outcome.ERROR
+            ).count(),
             "real_run": BillingRun.objects.filter(
                 regie=run.regie, month=run.month, dry_run=False
             ).first(),
@@ -149,6 +152,26 @@ def run_resume(request, pk):
         return HttpResponseNotAllowed(["POST"])
     count = tasks.resume(run)
     messages.success(request, f"{count} lot(s) de familles relancé(s).")
+    return redirect("billing_admin:run_detail", pk=run.pk)
+
+
+@require_perms(ADD_RUN)
+def run_rerun(request, pk):
+    """Run the month again for the families to correct (or, in a dry run, those
+    with points to check), once the agent fixed them."""
+    run = get_object_or_404(BillingRun, pk=id_or_404(pk))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    which = "anomalies" if request.POST.get("which") == "anomalies" else "errors"
+    try:
+        batch = tasks.rerun(run, which)
+    except RunRefused as error:
+        messages.error(request, str(error))
+    else:
+        count = len(batch.family_ids)
+        messages.success(
+            request, f"{count} famille{'s' * (count > 1)} en cours de recalcul."
+        )
     return redirect("billing_admin:run_detail", pk=run.pk)
 
 

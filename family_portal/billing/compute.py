@@ -15,14 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+
 from activities.billing_rules import CASES, MissingTimes, Month, compute_month
-from activities.billing_rules.model import MonthResult, to_cents
+from activities.billing_rules.model import MonthResult
 from activities.pricing.formatting import format_money
 from activities.service_calendar import MONTHS
 from family_portal.models import Enrolment, EnrolmentPriceChange, Family
 
 from . import facts as facts_module
-from . import prices
+from . import prices, recount
 from .models import (
     Adjustment,
     Invoice,
@@ -134,6 +136,7 @@ class RegieMonth:
                 "family_id", flat=True
             )
         )
+        ids |= recount.families(self.versions, self.month)
         return sorted(ids)
 
     def compute(self, family_ids) -> list[Draft]:
@@ -159,6 +162,7 @@ class RegieMonth:
             draft = drafts[enrolment.family_id]
             self._section(draft, enrolment, tariffs[enrolment.pk], month_facts, carried)
         self._regularisations(drafts, enrolments, tariffs)
+        self._recounts(drafts)
         self._adjustments(drafts)
         for draft in drafts.values():
             draft.previous_total = previous.get(draft.family_id)
@@ -186,7 +190,16 @@ class RegieMonth:
         try:
             result = compute_month(version.engine, month)
         except MissingTimes as error:
-            draft.error = f"{enrolment.child.first_name} : {error}"
+            times = (
+                "d'arrivée et de départ"
+                if error.case in ("present", "unbooked_present")
+                else "de début et de fin de la réservation"
+            )
+            draft.error = (
+                f"{enrolment.child.first_name} — {version.document['label']} : il "
+                f"manque les heures {times} du {error.day:%d/%m/%Y}, nécessaires pour "
+                "facturer par tranches de temps"
+            )
             return
         if not result.lines and not result.carried_in:
             return
@@ -207,7 +220,7 @@ class RegieMonth:
         if found.unchecked:
             draft.anomalies.append(
                 f"Présence non pointée pour {name} — {service} : "
-                f"{_days(found.unchecked)} (facturée d'après la réservation)."
+                f"{_days(found.unchecked)} (facturée comme une absence sur un jour réservé)."
             )
 
     def _carried_in(self, enrolments) -> dict[tuple[int, int], Decimal]:
@@ -247,9 +260,12 @@ class RegieMonth:
         if not settled:
             return
         billed: dict[tuple[int, datetime.date], list] = defaultdict(list)
+        # A month carried over (under the minimum) has no invoice of its own: its
+        # amount reached a later invoice as "carried in", at the provisional price.
         for line in InvoiceLine.objects.filter(
+            Q(invoice__kind="invoice")
+            | Q(invoice__isnull=True, section__invoiced=False),
             enrolment_id__in=settled,
-            invoice__kind="invoice",
             section__month__lt=self.month,
             case__in=(*CASES, "forfait"),
         ).values(
@@ -280,7 +296,7 @@ class RegieMonth:
                     version = versions[line["rules_version_id"]] = (
                         RulesVersion.objects.get(pk=line["rules_version_id"])
                     )
-                expected += _reprice(version, line, tariff.amount)
+                expected += prices.reprice(version.engine, line, tariff.amount)
                 old_prices.add(line["base_price"])
             invoiced = sum((line["amount"] for line in lines), ZERO)
             difference = expected - invoiced - done[(enrolment_id, month)]
@@ -304,6 +320,22 @@ class RegieMonth:
                     enrolment=enrolment,
                     child_id=enrolment.child_id,
                     regularised_month=month,
+                )
+            )
+
+    def _recounts(self, drafts) -> None:
+        """Months already billed whose attendance was corrected after closing."""
+        for found in recount.recount(self.versions, list(drafts), self.month):
+            enrolment = found.enrolment
+            drafts[enrolment.family_id].extras.append(
+                ExtraLine(
+                    case=InvoiceLine.CORRECTION,
+                    amount=found.amount,
+                    explanation=found.explanation,
+                    date=self.first,
+                    enrolment=enrolment,
+                    child_id=enrolment.child_id,
+                    regularised_month=found.month,
                 )
             )
 
@@ -344,14 +376,6 @@ class RegieMonth:
                 f"Total très différent du mois précédent : {format_money(previous)} → "
                 f"{format_money(draft.total)}."
             )
-
-
-def _reprice(version: RulesVersion, line: dict, base: Decimal) -> Decimal:
-    if line["base_price"] == base:
-        return line["amount"]
-    case = "present" if line["case"] == "forfait" else line["case"]
-    unit = version.engine.charges[case].unit_price(base)
-    return to_cents(unit * line["quantity"])
 
 
 def _by_month(item):

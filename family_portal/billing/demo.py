@@ -1,5 +1,6 @@
 """The billing demo: the "Régie enfance", the canteen's billing rules, and last month's
-invoice of the demo family (Léa booked every lunch of the month). Idempotent."""
+invoice of the demo family (Léa booked every lunch of the month and was ticked present).
+Idempotent."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from activities.models import ActivityPage
 from family_portal import enrolment as enrolment_services
+from family_portal.attendance.models import Mark
 from family_portal.bookings.models import Booking, ServiceSchedule, ServiceSession
 from family_portal.demo import DEMO_PARENT
 from family_portal.models import Enrolment, Family
@@ -78,6 +80,12 @@ def load_billing_demo(commune, today: datetime.date | None = None):
                 session=session,
                 date=day,
                 defaults={"status": Booking.Status.BOOKED, "booked_at": booked_at},
+            )
+            Mark.objects.get_or_create(
+                enrolment=enrolment,
+                session=session,
+                date=day,
+                defaults={"status": Mark.Status.PRESENT},
             )
         day += datetime.timedelta(days=1)
     run = runs.start_run(regie, month, dry_run=False, today=today)

@@ -12,9 +12,10 @@ and when) and attendance (``family_portal.attendance.services.presences_for``: w
 - a booking the service closed (``Booking.Status.CLOSED``) or a closure of the calendar:
   ``closed``;
 - a child ticked present without a booking: an unbooked presence;
-- a booked day nobody ticked is billed as before attendance: attended unless the family
-  reported the child absent (an accepted certificate makes it justified), and listed in
-  ``unchecked`` for the agents.
+- a booked day nobody ticked has no attendance (``None``): FORMAT.md counts it as an
+  absence on a booked day; when the family reported the child absent it is ``absent``
+  (``absent_justified`` once an agent accepted the certificate). Either way it is listed
+  in ``unchecked`` for the agents.
 """
 
 from __future__ import annotations
@@ -110,14 +111,15 @@ def month_facts(
                 else "absent"
             )
         else:
-            # Nobody ticked this booked day: billed from the booking as before.
+            # Nobody ticked this booked day: not checked in, which FORMAT.md bills as
+            # an absence on a booked day (an absence reported by the family is one).
             item.unchecked.append(day)
             if absence == AbsenceReport.Status.JUSTIFIED:
                 attendance = "absent_justified"
             elif absence is not None:
                 attendance = "absent"
             else:
-                attendance = "present"
+                attendance = None
         if attendance == "absent" and absence == AbsenceReport.Status.PENDING:
             item.certificate_pending.append(day)
         arrival = departure = None

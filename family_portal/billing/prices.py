@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from activities.billing_rules.model import to_cents
 from family_portal.models import Enrolment, EnrolmentPriceChange, snapshot_dict
 
 RETROACTIVE = (EnrolmentPriceChange.Kind.QF_ARRIVED,)
@@ -69,3 +70,15 @@ def timelines(enrolments) -> dict[int, list[Tariff]]:
     ).only("enrolment_id", "kind", "changed_at", "before", "after"):
         changes.setdefault(change.enrolment_id, []).append(change)
     return {e.pk: timeline(e, changes.get(e.pk, [])) for e in enrolments}
+
+
+def reprice(rules, line: dict, base: Decimal) -> Decimal:
+    """A billed line's amount at the unit price ``base`` (``line``: its ``case``,
+    ``quantity``, ``amount`` and ``base_price``): the same charge of the same rules
+    (``rules``: the engine's), applied to the other price. A late pick-up's penalty
+    does not depend on the price."""
+    if line["base_price"] == base or line["case"] == "late_pickup":
+        return line["amount"]
+    case = "present" if line["case"] == "forfait" else line["case"]
+    unit = rules.charges[case].unit_price(base)
+    return to_cents(unit * line["quantity"])

@@ -135,6 +135,8 @@ def _process_batch(batch_pk: int) -> list[int]:
     )
     # Computed before the transaction, which then only writes: workers compute their
     # batches side by side, and a régie's number series stays locked for a moment only.
+    if batch.issue_date is not None:  # a re-run of families to correct: its dates
+        run.issue_date, run.due_date = batch.issue_date, batch.due_date
     regie_month = RegieMonth(run.regie, run.month)
     drafts = regie_month.compute(batch.family_ids)
     with transaction.atomic():

@@ -13,6 +13,7 @@ from django.db import transaction
 from django_tasks import task
 
 from . import documents, runs
+from . import rerun as rerunning
 
 
 def start(regie, month, *, dry_run: bool, user=None, today=None):
@@ -33,6 +34,13 @@ def resume(run) -> int:
 
     transaction.on_commit(enqueue)
     return len(pending)
+
+
+def rerun(run, which: str = "errors"):
+    """Run the month again for the families left to correct (``rerun.py``)."""
+    batch = rerunning.rerun(run, which)
+    resume(run)
+    return batch
 
 
 @task()

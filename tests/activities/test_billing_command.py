@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.family_portal.conftest import canteen  # noqa: F401 - a fixture, by name
+
 DATA = Path(__file__).parent / "data" / "billing"
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
 
@@ -112,3 +114,82 @@ def test_a_bad_month_exits_2_with_an_error(tmp_path, month):
 def test_an_unreadable_file_exits_2(tmp_path):
     out, code = run("validate", tmp_path / "missing.json")
     assert code == 2 and "cannot read" in out["error"]
+
+
+# --- import and export: "imported, exported, versioned … from the command line" ------
+
+
+@pytest.fixture
+def service(canteen):  # noqa: F811
+    """A service page and a régie the imported rules bill."""
+    from family_portal.billing.models import Regie
+
+    return canteen, Regie.objects.create(name="Régie enfance", code="ENF")
+
+
+def test_import_then_export_gives_the_same_document_back(tmp_path, service):
+    document = json.loads((DATA / "cantine.json").read_text(encoding="utf-8"))
+    path = write(tmp_path, document, "rules.json")
+    out, code = run("import", path, "--activity", "restauration", "--regie", "ENF")
+    assert (out, code) == ({"rules": document["id"], "version": 1, "created": True}, 0)
+    exported, code = run("export", document["id"])
+    assert code == 0 and exported == document
+
+
+def test_an_import_of_a_known_id_after_a_billed_month_is_a_new_version(
+    tmp_path, service
+):
+    from family_portal.billing.models import RulesVersion
+
+    document = json.loads((DATA / "cantine.json").read_text(encoding="utf-8"))
+    run(
+        "import",
+        write(tmp_path, document, "rules.json"),
+        "--activity",
+        "restauration",
+        "--regie",
+        "ENF",
+    )
+    RulesVersion.objects.update(locked=True)  # version 1 billed a month
+    document["minimum_invoice"] = "10.00"
+    out, code = run("import", write(tmp_path, document, "v2.json"))
+    assert (out, code) == ({"rules": document["id"], "version": 2, "created": False}, 0)
+    first, _ = run("export", document["id"], "--version", 1)
+    latest, _ = run("export", document["id"])
+    assert (first["minimum_invoice"], latest["minimum_invoice"]) == ("5.00", "10.00")
+
+
+def test_an_import_of_broken_rules_exits_1_and_stores_nothing(tmp_path, service):
+    from family_portal.billing.models import ServiceRules
+
+    document = json.loads((DATA / "cantine.json").read_text(encoding="utf-8"))
+    del document["charges"]["absent"]
+    out, code = run(
+        "import",
+        write(tmp_path, document, "rules.json"),
+        "--activity",
+        "restauration",
+        "--regie",
+        "ENF",
+    )
+    assert code == 1 and out["errors"][0]["path"] == "charges.absent"
+    assert not ServiceRules.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],  # new rules without their service and régie
+        ["--activity", "nowhere", "--regie", "ENF"],
+        ["--activity", "restauration", "--regie", "NOPE"],
+    ],
+    ids=["no-service", "unknown-service", "unknown-regie"],
+)
+def test_an_import_naming_nothing_known_exits_2(tmp_path, service, arguments):
+    out, code = run("import", DATA / "cantine.json", *arguments)
+    assert code == 2 and set(out) == {"error"} and out["error"]
+
+
+def test_an_export_of_an_unknown_id_exits_2(db):
+    out, code = run("export", "nothing-here")
+    assert code == 2 and "nothing-here" in out["error"]

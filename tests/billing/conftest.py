@@ -1,12 +1,14 @@
 """Fixtures of the billing tests: the bookings tests' canteen (Monday, Tuesday, Thursday,
 Friday lunch) in the "Régie enfance", with the FORMAT.md example's rules, and the Giraud
-children booked every service day of September of the school year."""
+children booked every service day of September of the school year (and, unless the
+test says otherwise, ticked present by the animateurs)."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
+from family_portal.attendance.models import Mark
 from family_portal.billing.models import Regie, ServiceRules
 from family_portal.bookings.models import Booking
 from tests.bookings.conftest import (  # noqa: F401 - fixtures, by name
@@ -84,9 +86,26 @@ def rules(canteen, regie):  # noqa: F811
     return make_rules(canteen, regie)
 
 
+def attend_month(enrolment, session, month):
+    """The animateurs ticked the child present every service day of ``month``."""
+    Mark.objects.bulk_create(
+        Mark(enrolment=enrolment, session=session, date=day, status="present")
+        for day in service_days(month)
+    )
+
+
 @pytest.fixture
-def booked(enrolments, lunch, rules):  # noqa: F811
-    """Léa and Tom booked every lunch of September."""
+def booked_unticked(enrolments, lunch, rules):  # noqa: F811
+    """Léa and Tom booked every lunch of September; nobody ticked them yet."""
     for enrolment in enrolments.values():
         book_month(enrolment, lunch, september())
+    return enrolments
+
+
+@pytest.fixture
+def booked(enrolments, lunch, rules):  # noqa: F811
+    """Léa and Tom booked every lunch of September, and came (ticked present)."""
+    for enrolment in enrolments.values():
+        book_month(enrolment, lunch, september())
+        attend_month(enrolment, lunch, september())
     return enrolments

@@ -7,13 +7,14 @@ from decimal import Decimal
 import pytest
 
 from family_portal import enrolment as enrolment_services
+from family_portal.attendance.models import Mark
 from family_portal.billing import corrections, tasks
 from family_portal.billing.models import Adjustment, Invoice, InvoiceLine, InvoiceStatus
 from family_portal.bookings.models import AbsenceReport, Booking
 from family_portal.models import Enrolment
 from tests.family_portal.backoffice_support import enrol, quotient
 
-from .conftest import after, book_month, september, service_days
+from .conftest import after, attend_month, book_month, september, service_days
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,8 @@ def test_a_justified_absence_and_a_closure_are_billed_by_the_rules(
     lea = enrolments["Léa"]
     book_month(lea, lunch, september())
     days = list(service_days(september()))
+    attend_month(lea, lunch, september())
+    Mark.objects.filter(enrolment=lea, date__in=[days[2], days[3], days[5]]).delete()
     AbsenceReport.objects.create(
         child=lea.child,
         first_day=days[2],

@@ -1,12 +1,14 @@
 """Billing reads attendance: what the animateurs ticked decides each booked day's case,
 times billed by the slot, late pick-ups, closed sessions, unbooked presences, and days
-nobody ticked (billed from the booking, shown to the agents in the dry run)."""
+nobody ticked (not checked in: an absence on a booked day, as FORMAT.md says; shown to
+the agents in the dry run)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
+from activities.billing_rules import slot_count
 from family_portal.attendance.models import Mark
 from family_portal.billing import facts, tasks
 from family_portal.billing.models import Invoice, RunFamily
@@ -49,9 +51,9 @@ def tick(enrolment, session, day, status, arrival=None, departure=None):
 
 
 def test_a_present_mark_is_attended_from_the_ticked_arrival_to_the_departure(
-    booked, lunch
+    booked_unticked, lunch
 ):
-    lea = booked["Léa"]
+    lea = booked_unticked["Léa"]
     tick(lea, lunch, days()[0], "present", datetime.time(12, 0), datetime.time(13, 50))
     found = month_of(lea)
     occurrence = occurrence_on(found, days()[0])
@@ -64,8 +66,10 @@ def test_a_present_mark_is_attended_from_the_ticked_arrival_to_the_departure(
     assert days()[0] not in found.unchecked
 
 
-def test_an_absent_mark_is_a_no_show_and_a_justified_one_is_justified(booked, lunch):
-    lea = booked["Léa"]
+def test_an_absent_mark_is_a_no_show_and_a_justified_one_is_justified(
+    booked_unticked, lunch
+):
+    lea = booked_unticked["Léa"]
     tick(lea, lunch, days()[0], "absent")
     tick(lea, lunch, days()[1], "absent_justified")
     found = month_of(lea)
@@ -75,9 +79,9 @@ def test_an_absent_mark_is_a_no_show_and_a_justified_one_is_justified(booked, lu
 
 
 def test_an_absent_mark_with_a_certificate_accepted_since_is_justified(
-    booked, lunch, parent
+    booked_unticked, lunch, parent
 ):
-    lea = booked["Léa"]
+    lea = booked_unticked["Léa"]
     tick(lea, lunch, days()[0], "absent")
     tick(lea, lunch, days()[1], "absent")
     AbsenceReport.objects.create(
@@ -100,8 +104,8 @@ def test_an_absent_mark_with_a_certificate_accepted_since_is_justified(
     assert found.certificate_pending == [days()[1]]
 
 
-def test_a_session_the_service_did_not_run_is_a_closure(booked, lunch):
-    lea = booked["Léa"]
+def test_a_session_the_service_did_not_run_is_a_closure(booked_unticked, lunch):
+    lea = booked_unticked["Léa"]
     Booking.objects.filter(enrolment=lea, date=days()[2]).update(
         status=Booking.Status.CLOSED
     )
@@ -128,10 +132,12 @@ def test_a_child_ticked_present_without_a_booking_is_an_unbooked_presence(
     assert found.unchecked == []
 
 
-def test_a_day_nobody_ticked_is_billed_from_the_booking_and_listed(
-    booked, lunch, parent
+def test_a_day_nobody_ticked_is_not_checked_in_and_listed(
+    booked_unticked, lunch, parent
 ):
-    lea = booked["Léa"]
+    """FORMAT.md: ``attendance`` null (not checked in) counts as ``absent`` for a booked
+    occurrence; an absence the family reported is an absence."""
+    lea = booked_unticked["Léa"]
     for day in days()[2:]:
         tick(lea, lunch, day, "present")
     AbsenceReport.objects.create(
@@ -143,17 +149,48 @@ def test_a_day_nobody_ticked_is_billed_from_the_booking_and_listed(
     )
     found = month_of(lea)
     first = occurrence_on(found, days()[0])
-    assert first.attendance == "present"
-    assert (first.arrival, first.departure) == (lunch.starts, lunch.ends)
+    assert first.booked and first.attendance is None
+    assert (first.arrival, first.departure) == (None, None)
+    assert (first.booked_from, first.booked_to) == (lunch.starts, lunch.ends)
     assert occurrence_on(found, days()[1]).attendance == "absent"
     assert found.unchecked == days()[:2]
 
 
-def test_the_dry_run_lists_the_unchecked_days_for_the_agents(
-    regie, booked, lunch, django_capture_on_commit_callbacks
+def test_an_unchecked_booked_day_is_billed_as_an_absence_not_a_presence(
+    regie, canteen, enrolments, lunch, django_capture_on_commit_callbacks
 ):
-    lea = booked["Léa"]
-    for name, enrolment in booked.items():
+    """With rules where an absence costs differently from a presence, the unchecked
+    day is charged the absence's price, for the booked times."""
+    make_rules(
+        canteen,
+        regie,
+        absent_value="0.5",
+        slot_minutes=30,
+    )
+    lea = enrolments["Léa"]
+    book_month(lea, lunch, september())
+    for day in days()[1:]:
+        tick(lea, lunch, day, "present", lunch.starts, lunch.ends)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.start(regie, september(), dry_run=False, today=after(september()))
+    lines = Invoice.objects.get().lines.filter(date=days()[0])
+    (line,) = lines
+    assert line.case == "absent"
+    assert "non pointée" in line.explanation
+    minutes = (lunch.ends.hour - lunch.starts.hour) * 60 + (
+        lunch.ends.minute - lunch.starts.minute
+    )
+    assert line.quantity == slot_count(30, "started", 0, minutes) > 0
+    assert line.unit_price == (line.base_price * Decimal("0.5")).quantize(
+        Decimal("0.01")
+    )
+
+
+def test_the_dry_run_lists_the_unchecked_days_for_the_agents(
+    regie, booked_unticked, lunch, django_capture_on_commit_callbacks
+):
+    lea = booked_unticked["Léa"]
+    for name, enrolment in booked_unticked.items():
         for day in days():
             if not (name == "Léa" and day == days()[0]):
                 tick(enrolment, lunch, day, "present")
@@ -168,7 +205,7 @@ def test_the_dry_run_lists_the_unchecked_days_for_the_agents(
     assert len(anomalies) == 1
     assert lea.child.first_name in anomalies[0]
     assert f"1 jour ({days()[0]:%d/%m})" in anomalies[0]
-    assert "réservation" in anomalies[0]
+    assert "facturée comme une absence" in anomalies[0]
 
 
 def test_time_slots_and_a_late_pick_up_are_billed_from_the_ticked_times(

@@ -64,6 +64,7 @@ from family_portal.models import (
 )
 from family_portal.payments.models import Allocation, Method, Payment
 from family_portal.payments.services import record_payment
+from family_portal.taxcerts.models import TaxCertificate, TaxCertificateJob
 from family_portal.wizard import EnrolmentWizard
 from home.models import CommuneSettings
 from qf_connector.models import ApiCallLog
@@ -305,6 +306,20 @@ def scene(canteen, groups):
     payment = record_payment(
         family, "4.00", Method.CASH, received_on=today, recorded_by=None
     )
+    tax_certificate = TaxCertificate.objects.create(
+        family=family,
+        year=today.year - 1,
+        number=f"AF-{today.year - 1}-000001",
+        total=Decimal("10.00"),
+        content={},
+        pdf=ContentFile(PDF, name="attestation-fiscale.pdf"),
+    )
+    tax_job = TaxCertificateJob.objects.create(
+        kind="print",
+        year=today.year - 1,
+        status="done",
+        file=ContentFile(PDF, name="attestations-fiscales.pdf"),
+    )
     ensure_attendance_groups()  # the agents' attendance permissions, the animateurs
     attendance_site = AttendanceSite.objects.create(name="École des Glycines")
     attendance_site.schedules.add(schedule)
@@ -345,6 +360,8 @@ def scene(canteen, groups):
         "debit_batch": debit_batch,
         "debit_line": debit_line,
         "payment": payment,
+        "tax_certificate": tax_certificate,
+        "tax_job": tax_job,
         "attendance_site": attendance_site,
         "animateur": animateur,
         "session": lunch,
@@ -420,6 +437,11 @@ OBJECT_OF = {
     "directdebit_admin:batch_detail": "debit_batch",
     "directdebit_admin:batch_file": "debit_batch",
     "directdebit_admin:line_return": "debit_line",
+    "billing_admin:run_rerun": "run",
+    "family_portal:taxcerts:pdf": "tax_certificate",
+    "taxcerts_admin:job": "tax_job",
+    "taxcerts_admin:job_progress": "tax_job",
+    "taxcerts_admin:job_file": "tax_job",
     **{
         f"wagtailsnippets_billing_{model}:{view}": key
         for model, key in (("servicerules", "rules"), ("regie", "regie"))
@@ -534,6 +556,8 @@ def owner_state():
         "mandates": sorted(Mandate.objects.values_list("pk", "status")),
         "debits": sorted(DebitLine.objects.values_list("pk", "status")),
         "debit_batches": DebitBatch.objects.count(),
+        "tax_certificates": TaxCertificate.objects.count(),
+        "tax_jobs": TaxCertificateJob.objects.count(),
         "feed": list(
             CalendarFeed.objects.filter(family__name="Famille Quiroga").values_list(
                 "token", flat=True
@@ -805,6 +829,7 @@ AGENT_NOT_MEANT = {
     # Forms' targets, POST only (a GET is refused, 405).
     "billing_admin:run_issue",
     "billing_admin:run_resume",
+    "billing_admin:run_rerun",
     "family_backoffice:campaign_resume",
     # POST only, and for the régisseurs (payments.record_counter_payment) alone.
     "payments_admin:use_credit",

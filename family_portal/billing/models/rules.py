@@ -167,6 +167,18 @@ class ServiceRules(models.Model):
         default="0",
         help_text=_("Un mois inférieur à ce montant est reporté sur le suivant."),
     )
+    # Not part of the facturation/1 document (it bills nothing): what the yearly tax
+    # certificate (family_portal/taxcerts) counts as childcare outside the home.
+    childcare = models.BooleanField(
+        _("frais de garde (attestation fiscale)"),
+        default=False,
+        help_text=_(
+            "À cocher pour un accueil hors du domicile (périscolaire, accueil de "
+            "loisirs, crèche) : les sommes payées pour les enfants de moins de 6 ans "
+            "figurent sur l'attestation fiscale annuelle. Jamais pour la restauration "
+            "scolaire : les repas en sont exclus."
+        ),
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     panels = [
@@ -177,6 +189,7 @@ class ServiceRules(models.Model):
                 FieldPanel("slug"),
                 FieldPanel("label"),
                 FieldPanel("billing"),
+                FieldPanel("childcare"),
             ],
             heading=_("Service"),
         ),

@@ -55,6 +55,10 @@ class RunBatch(models.Model):
     family_ids = models.JSONField()
     done = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A batch added later to re-run families left "À corriger" issues its invoices on
+    # the day it was started (None: the run's dates).
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "index"]
