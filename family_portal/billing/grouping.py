@@ -41,8 +41,8 @@ class Group:
 def groups_of(invoice: Invoice) -> list[Group]:
     """The invoice's lines in groups. Read with their child and section; the rules
     documents once per version and the services' titles only when a document has no
-    label (reading a service page and a document with every line made the PDFs'
-    HTML cost as much as a third of their layout)."""
+    label (a service page and a rules document were read with every line, for every
+    PDF of a run)."""
     lines = list(
         invoice.lines.select_related("child", "section").order_by("position", "pk")
     )

@@ -98,8 +98,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, invoice):
 
 def test_an_invoice_s_groups_read_no_service_page_and_two_queries(invoice):
     """The PDFs of a whole run are laid out from these groups: reading the service's
-    page (a Wagtail page) and its rules document with each line made building the
-    HTML cost a third of its layout."""
+    page (a Wagtail page) and its rules document were read with each line."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
