@@ -47,6 +47,7 @@ from harness import (
     Gunicorn,
     exit_cleanly_on_sigterm,
     machine,
+    postgres_cpu_seconds,
     rerun_with_postgres,
     temporary_folder,
 )
@@ -250,38 +251,6 @@ print(json.dumps({
 """
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu_seconds(database_url: str) -> float:
-    """CPU time of this run's PostgreSQL cluster: its postmaster (with the backends it
-    has reaped) and its live backends, found by the port in the postmaster's command
-    line (other clusters may run on the machine). 0 when /proc does not tell."""
-    port = database_url.rsplit(":", 1)[1].split("/", 1)[0]
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            arguments = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not arguments[0].endswith(b"postgres") or port.encode() not in arguments:
-            continue
-        total = 0
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])  # u, s, cu, cs
-            children = (entry / "task" / entry.name / "children").read_text().split()
-        except OSError:
-            return 0.0
-        for child in children:
-            try:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1]
-            except OSError:
-                continue
-            total += sum(int(value) for value in fields.split()[11:13])
-        return total / TICKS
-    return 0.0
 
 
 def last_json_line(output: str):

@@ -6,7 +6,8 @@
   field) and agents' corrections (a reason once the month is closed).
 - ``closing``: a session the service could not run (its bookings become ``closed``
   through ``bookings.services.close_bookings``) and a service's month closed.
-- ``services.presences_for(schedule, month)`` is what billing reads: a
+- ``services.presences_for(schedule, month, enrolment_ids=None)`` is what billing
+  reads (a batch's enrolments at a time): a
   ``MonthPresences`` with ``month`` (its first day), ``closed`` and ``closed_at``, and
   ``presences``, one per child and session date (booked, or ticked without booking),
   each with ``enrolment_id``, ``child_id``, ``session_id``, ``date``, ``booked``,

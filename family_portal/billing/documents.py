@@ -80,7 +80,8 @@ def lay_out(invoices, *, commune=None) -> int:
         return 0
     commune = commune or commune_settings()
     logo = rendering.logo_url(commune)
-    htmls = [render_html(invoice, commune, logo=logo) for invoice in missing]
+    # Built as the workers take them: the workers lay out while the next are built.
+    htmls = (render_html(invoice, commune, logo=logo) for invoice in missing)
     pdfs = rendering.render_pages(htmls, stylesheet=STYLESHEET, logo=logo)
     for invoice, data in zip(missing, pdfs, strict=True):
         store_pdf(invoice, data)

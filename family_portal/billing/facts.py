@@ -151,11 +151,9 @@ def _presences(enrolments: dict, first, last) -> dict:
     for schedule in schedules:
         month = first.replace(day=1)
         while month <= last:
-            for presence in presences_for(schedule, month).presences:
-                if (
-                    presence.enrolment_id in enrolments
-                    and first <= presence.date <= last
-                ):
+            month_presences = presences_for(schedule, month, list(enrolments))
+            for presence in month_presences.presences:
+                if first <= presence.date <= last:
                     key = (presence.enrolment_id, presence.session_id, presence.date)
                     found[key] = presence
             month = (month + datetime.timedelta(days=32)).replace(day=1)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from activities.billing_rules.model import LINE_CASES
 
-from .models import CASE_LABELS, Invoice, InvoiceLine
+from .models import CASE_LABELS, Invoice, InvoiceLine, RulesVersion
 
 OTHER_CASES = {
     "forfait": "Forfait mensuel",
@@ -39,10 +39,18 @@ class Group:
 
 
 def groups_of(invoice: Invoice) -> list[Group]:
+    """The invoice's lines in groups. Read with their child and section; the rules
+    documents once per version and the services' titles only when a document has no
+    label (a service page and a rules document were read with every line, for every
+    PDF of a run)."""
     lines = list(
-        invoice.lines.select_related(
-            "child", "activity", "section__rules_version"
-        ).order_by("position", "pk")
+        invoice.lines.select_related("child", "section").order_by("position", "pk")
+    )
+    versions = {
+        line.section.rules_version_id for line in lines if line.section_id is not None
+    }
+    documents = dict(
+        RulesVersion.objects.filter(pk__in=versions).values_list("pk", "document")
     )
     groups: dict[object, Group] = {}
     for line in lines:
@@ -51,14 +59,14 @@ def groups_of(invoice: Invoice) -> list[Group]:
         key = line.section_id or ("other", line.child_id, line.case)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _group(line)
+            group = groups[key] = _group(line, documents)
         group.lines.append(line)
     return list(groups.values())
 
 
-def _group(line) -> Group:
+def _group(line, documents) -> Group:
     if line.section_id is not None:
-        document = line.section.rules_version.document
+        document = documents.get(line.section.rules_version_id) or {}
         service = document.get("label") or line.activity.title
         deliberation = document.get("deliberation") or {}
         rules = ""

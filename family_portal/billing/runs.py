@@ -310,17 +310,16 @@ LINE_COLUMNS = (
 
 
 def _insert_lines(lines: list[dict]) -> None:
-    """Insert the batch's lines with one prepared statement: a run writes hundreds of
-    thousands, and building a model instance for each took most of its time."""
+    """Insert the batch's lines without model instances (a run writes hundreds of
+    thousands, and building an instance for each took most of its time): PostgreSQL
+    receives them with one COPY (the server parses no INSERT per line: executing one
+    per line had made it the run's busiest process), SQLite with one prepared
+    statement."""
     if not lines:
         return
     quote = connection.ops.quote_name
-    # The model's own table and column names, quoted: nothing from outside.
-    sql = (
-        f"INSERT INTO {quote(InvoiceLine._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(column) for column in LINE_COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
-    )
+    table = quote(InvoiceLine._meta.db_table)
+    columns = ", ".join(quote(column) for column in LINE_COLUMNS)
     as_text = connection.vendor == "sqlite"
 
     def day(value):
@@ -349,6 +348,16 @@ def _insert_lines(lines: list[dict]) -> None:
             )
         )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The model's own table and column names, quoted: nothing from outside.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = (
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our names, quoted
+            f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
+        )
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
 

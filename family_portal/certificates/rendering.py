@@ -14,10 +14,11 @@ once per process; QR codes are inline SVG paths (vector, nothing to fetch).
 from __future__ import annotations
 
 import io
+import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,7 +244,7 @@ def _render_in_workers(chunks, commune_settings, workers, progress):
 
 
 def render_pages(
-    htmls: Sequence[str],
+    htmls: Iterable[str],
     *,
     stylesheet: str,
     logo: str | None = None,
@@ -251,41 +252,49 @@ def render_pages(
     workers: int | None = None,
 ) -> list[bytes]:
     """Each HTML document as its own tagged PDF, in order: laid out in parallel worker
-    processes (one per core) when there are several chunks, like certificates."""
+    processes (one per core) when there are several chunks, like certificates.
+
+    ``htmls`` may be a generator: each chunk goes to the workers as soon as it is
+    built, so the next documents are built here while the workers lay out the first
+    (building them all first left the workers idle for seconds in a batch of 200)."""
     workers = (
         workers
         or getattr(settings, "CERTIFICATE_RENDER_WORKERS", 0)
         or os.cpu_count()
         or 1
     )
-    size = max(chunk_size, 1)
-    chunks = [htmls[start : start + size] for start in range(0, len(htmls), size)]
-    if workers < 2 or len(chunks) < 2:
-        return [html_to_pdf(html, stylesheet) for html in htmls]
+    chunks = _chunks(htmls, max(chunk_size, 1))
+    first = next(chunks, [])
+    second = next(chunks, None)
+    if workers < 2 or second is None:
+        pending = [first, *([second] if second else []), *chunks]
+        return [html_to_pdf(html, stylesheet) for chunk in pending for html in chunk]
     shared = resources(stylesheet)
     if logo:
         shared.fetcher.fetch(logo)  # read it here, hand it over as bytes
     files = shared.fetcher.preloaded()
     css_url = static_url(stylesheet)
     context = multiprocessing.get_context("spawn")
-    results: dict[int, list[bytes]] = {}
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=context
-    ) as pool:
-        futures = {
-            pool.submit(
-                pdfworker.render_documents,
-                [(html, "", "") for html in chunk],
-                shared.css,
-                css_url,
-                files,
-                TAGGED,
-            ): index
-            for index, chunk in enumerate(chunks)
-        }
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-    return [pdf for index in range(len(chunks)) for pdf in results[index]]
+    futures = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk in itertools.chain([first, second], chunks):
+            futures.append(
+                pool.submit(
+                    pdfworker.render_documents,
+                    [(html, "", "") for html in chunk],
+                    shared.css,
+                    css_url,
+                    files,
+                    TAGGED,
+                )
+            )
+        return [pdf for future in futures for pdf in future.result()]
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def join_pdfs(parts: Sequence[bytes], *, title: str, target=None):

@@ -233,3 +233,26 @@ def test_time_slots_and_a_late_pick_up_are_billed_from_the_ticked_times(
     assert on_first["late_pickup"].amount == Decimal("5.00")
     second = [line for line in lines if line.date == days()[1]]
     assert [(line.case, line.quantity) for line in second] == [("present", 2)]
+
+
+def test_a_batch_reads_only_its_own_enrolments_bookings_and_marks(booked, lunch):
+    """A run reads the facts batch by batch: reading the whole service's month for
+    each batch made a large city's run quadratic (every batch read every family)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lea, tom = booked["Léa"], booked["Tom"]
+    tick(tom, lunch, days()[0], "present")
+    tick(lea, lunch, days()[1], "absent")
+    with CaptureQueriesContext(connection) as queries:
+        found = month_of(lea)
+    assert occurrence_on(found, days()[1]).attendance == "absent"
+    tables = (Booking._meta.db_table, Mark._meta.db_table)
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if any(f'FROM "{table}"' in q["sql"] for table in tables)
+    ]
+    assert reads
+    for sql in reads:
+        assert '"enrolment_id" IN' in sql, sql

@@ -94,3 +94,25 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, invoice):
     response = client.get(reverse("family_portal:billing:detail", args=[invoice.pk]))
     assert response.status_code == 302
     assert invoice.number not in response.content.decode()
+
+
+def test_an_invoice_s_groups_read_no_service_page_and_two_queries(invoice):
+    """The PDFs of a whole run are laid out from these groups: reading the service's
+    page (a Wagtail page) and its rules document were read with each line."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from family_portal.billing.grouping import groups_of
+
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    with CaptureQueriesContext(connection) as queries:
+        groups = groups_of(invoice)
+    assert len(queries.captured_queries) == 2
+    assert not any("wagtailcore_page" in q["sql"] for q in queries.captured_queries)
+    assert [group.title for group in groups] == [
+        "Léa — Restauration scolaire",
+        "Tom — Restauration scolaire",
+    ]
+    assert all("délibération 2025-041" in group.deliberation for group in groups)
+    assert all(group.tariff and group.lines for group in groups)
+    assert sum(group.total for group in groups) == invoice.total

@@ -177,3 +177,36 @@ def test_one_clean_run_in_batch_order_numbers_families_in_order(
     )
     assert numbers == sorted(numbers)
     assert [int(n[-6:]) for n in numbers] == list(range(1, 7))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_lines_go_in_by_copy_not_one_insert_each(
+    regie, booked, django_capture_on_commit_callbacks
+):
+    """A large city's run writes hundreds of thousands of lines: one INSERT each made
+    PostgreSQL the run's busiest process. They go in with one COPY a batch, and come
+    out as the engine computed them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run_month(regie, capture=django_capture_on_commit_callbacks)
+    table = InvoiceLine._meta.db_table
+    inserts = [
+        q for q in queries.captured_queries if f'INSERT INTO "{table}"' in q["sql"]
+    ]
+    assert inserts == []
+    invoice = Invoice.objects.get()
+    lines = list(invoice.lines.order_by("position"))
+    days = len(list(service_days(september())))
+    assert len(lines) == 2 * days
+    assert [line.position for line in lines] == list(range(2 * days))
+    assert (
+        sum(line.amount for line in lines)
+        == invoice.total
+        == Decimal("3.50") * days * 2
+    )
+    assert {(line.quantity, line.unit_price) for line in lines} == {
+        (1, Decimal("3.50"))
+    }
+    assert all(line.section_id and line.explanation for line in lines)
