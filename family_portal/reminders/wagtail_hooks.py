@@ -1,5 +1,6 @@
 """The reminders in the Wagtail admin (the overdue invoices' screen, its menu entry and
-the count on the admin home) and this app's own answer to the credit hook."""
+the count on the admin home), this app's own answer to the credit hook, and the
+enrolment wizard's refusal when past years' invoices are unpaid."""
 
 from django.urls import include, path, reverse, reverse_lazy
 from wagtail import hooks
@@ -7,13 +8,15 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.site_summary import SummaryItem
 
 from family_portal.backoffice.permissions import is_family_agent
+from family_portal.wizard import ENROLMENT_REFUSAL_HOOK
 
-from . import admin_urls, owed
+from . import admin_urls, blocking, owed
 from .admin_views import VIEW_INVOICE
 from .hooks import CREDIT_HOOK
 from .overdue_screen import overdue_count
 
 hooks.register(CREDIT_HOOK, owed.billing_credits)
+hooks.register(ENROLMENT_REFUSAL_HOOK, blocking.enrolment_refusal)
 
 
 def may_see_overdue(user) -> bool:

@@ -12,6 +12,10 @@ from wagtail.models import Site
 from family_portal.billing.models import Invoice, Regie
 from home.models import CommuneSettings
 from tests.factories import UserFactory
+from tests.family_portal.conftest import (  # noqa: F401 - fixtures, by name
+    canteen,
+    giraud_family,
+)
 from tests.family_portal.factories import FamilyFactory
 
 PARIS = ZoneInfo("Europe/Paris")
