@@ -111,6 +111,12 @@ JOBS: tuple[Job, ...] = (
         "year before, for every family concerned",
     ),
     Job(
+        "send_payment_reminders",
+        "send_payment_reminders",
+        Schedule(minute=15, hour=9),
+        "every day at 09:15: e-mail the reminders of unpaid invoices due that day",
+    ),
+    Job(
         "refresh_quotients",
         "refresh_quotients",
         Schedule(minute=0, hour=2, day=15, month=2),

@@ -19,6 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from formtools.wizard.views import NamedUrlSessionWizardView
 from portail_site.security import client_ip
+from wagtail import hooks
 
 from activities.models import ActivityPage
 from activities.pricing import PricingError
@@ -43,6 +44,11 @@ from .wizard_forms import (
     QfSourceForm,
     consent_text,
 )
+
+# Apps above the core may refuse an online enrolment (a commune's rule, such as unpaid
+# invoices): each hook gets (request, family, activity) and returns the page to show
+# instead of the wizard, or None. The wizard's stored answers stay as they were.
+ENROLMENT_REFUSAL_HOOK = "portail_enrolment_refusal"
 
 STEP_CHILDREN = "enfants"
 STEP_SOURCE = "quotient"
@@ -328,12 +334,24 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
             self._selection = (data.get("children") or [], data.get("period"))
         return self._selection
 
+    def refusal(self):
+        for refuse in hooks.get_hooks(ENROLMENT_REFUSAL_HOOK):
+            response = refuse(self.request, self.family, self.activity)
+            if response is not None:
+                return response
+        return None
+
     def post(self, request, *args, **kwargs):
         # The step the page was showing: another tab, the back button or an old page
         # may post a step the parent's later choices took out of the wizard (or no
         # step at all); it is kept as typed, and the parent is taken to the step
         # they are at.
         posted = request.POST.get(f"{self.prefix}-current_step", "")
+        refused = self.refusal()
+        if refused is not None:
+            if posted in self.form_list:  # kept as typed, for when it is allowed again
+                self.storage.set_step_data(posted, dict(request.POST.lists()))
+            return refused
         goto = request.POST.get("wizard_goto_step", "")
         active = self.get_form_list()
         if posted not in active or (goto and goto not in active):
@@ -371,6 +389,9 @@ class EnrolmentWizard(NamedUrlSessionWizardView):
     def get(self, request, *args, **kwargs):
         # The price or the confirmation opened directly (a bookmark, a typed address,
         # an expired session) has no children and period to price: start again.
+        refused = self.refusal()
+        if refused is not None:
+            return refused
         step = kwargs.get("step")
         if step and step != self.done_step_name and step not in self.get_form_list():
             return self._lost_step(step)

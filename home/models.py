@@ -196,6 +196,15 @@ class CommuneSettings(BaseSiteSetting):
     address = models.TextField(_("adresse postale"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("adresse électronique"), blank=True)
+    opening_hours = models.TextField(
+        _("horaires d'accueil du service famille"),
+        blank=True,
+        help_text=_(
+            "Le guichet où les familles paient sur place, par exemple « Mairie, "
+            "guichet famille : lundi au vendredi, 8 h 30 – 12 h et 13 h 30 – 17 h ». "
+            "Rappelés dans les relances de factures impayées."
+        ),
+    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("logo"),
@@ -285,7 +294,12 @@ class CommuneSettings(BaseSiteSetting):
             heading=_("La commune"),
         ),
         MultiFieldPanel(
-            [FieldPanel("address"), FieldPanel("phone"), FieldPanel("email")],
+            [
+                FieldPanel("address"),
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("opening_hours"),
+            ],
             heading=_("Coordonnées"),
         ),
         MultiFieldPanel(

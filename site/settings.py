@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "family_portal.taxcerts",
     "family_portal.payments",
     "family_portal.directdebit",
+    "family_portal.reminders",
     "family_portal.attendance",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -411,6 +412,20 @@ if PRODUCTION and SEPA_CREDITOR_ID:
         raise ImproperlyConfigured(
             "Refusing to start in production: " + "; ".join(sepa_problems) + "."
         )
+
+# Reminders of unpaid invoices (family_portal/reminders, the daily send_payment_reminders
+# job): the first e-mail this many days after the due date, the second this many days
+# after it (and never sooner after the first than the difference).
+PAYMENT_REMINDER_FIRST_DAYS = env_number("PAYMENT_REMINDER_FIRST_DAYS", 15, int)
+PAYMENT_REMINDER_SECOND_DAYS = env_number("PAYMENT_REMINDER_SECOND_DAYS", 30, int)
+if not 0 <= PAYMENT_REMINDER_FIRST_DAYS < PAYMENT_REMINDER_SECOND_DAYS:
+    raise ImproperlyConfigured(
+        "PAYMENT_REMINDER_FIRST_DAYS must be 0 or more and below "
+        "PAYMENT_REMINDER_SECOND_DAYS."
+    )
+# A commune rule some apply: a family with invoices of a past year still unpaid after
+# their due date cannot start an online enrolment (agents still enrol at the counter).
+BLOCK_ENROLMENT_WHEN_UNPAID = env_bool("BLOCK_ENROLMENT_WHEN_UNPAID", False)
 API_PARTICULIER_CONNECT_TIMEOUT = env_number("API_PARTICULIER_CONNECT_TIMEOUT", 3.0)
 API_PARTICULIER_READ_TIMEOUT = env_number("API_PARTICULIER_READ_TIMEOUT", 12.0)
 API_PARTICULIER_TOTAL_TIMEOUT = env_number("API_PARTICULIER_TOTAL_TIMEOUT", 20.0)
