@@ -4,6 +4,7 @@ the visitor's address that every per-address limit counts."""
 
 import ipaddress
 from functools import cache
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from csp.middleware import CSPMiddleware
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
+from eopayment.payfip_ws import PAYMENT_URL as PAYFIP_PAYMENT_URL
 
 
 @cache
@@ -31,7 +33,19 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             and request.path_info.startswith(admin_path_prefix())
         ):
             parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        elif not report_only and parts.config is None:
+            # "Payer en ligne" posts to us and is redirected to PayFiP's payment page:
+            # form-action governs that redirect too (Chromium blocks it otherwise).
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), payfip_origin()]
+            parts.update = update
         return parts
+
+
+def payfip_origin() -> str:
+    """PayFiP's payment page's origin: the real one, or our fake one (demo, tests)."""
+    url = urlsplit(settings.PAYFIP_PAYMENT_URL or PAYFIP_PAYMENT_URL)
+    return f"{url.scheme}://{url.netloc}"
 
 
 def login_identifier(request, credentials):

@@ -13,9 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from family_portal.billing.models import Invoice
 from family_portal.views import family_required
 
-from .models import PaymentOperation
+from .models import OperationStatus, PaymentOperation
 from .payfip import PayFiPError, payment_url
 from .services import PaymentRefused, check_operation, start_online_payment
+from .tasks import check_notified_operation
 
 LOGGER = logging.getLogger("family_portal.payments")
 
@@ -62,17 +63,24 @@ def payment_return(request):
 
 @csrf_exempt
 def notification(request):
-    """PayFiP's POST holding only ``idOp``: a hint to go and ask, nothing more."""
+    """PayFiP's POST holding only ``idOp``: a hint to go and ask, nothing more.
+
+    One indexed read, then the question to PayFiP is queued (tasks.py): the request
+    never waits on PayFiP, so a burst of notifications leaves the workers to the pages.
+    """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     idop = request.POST.get("idOp", "")
     if not idop:
         return HttpResponse("idOp manquant", status=400, content_type="text/plain")
-    try:
-        operation = check_operation(idop)
-    except PayFiPError as error:
-        LOGGER.warning("PayFiP unreachable on notification for %s: %s", idop, error)
-        return HttpResponse("réessayer", status=503, content_type="text/plain")
-    if operation is None:
+    status = (
+        PaymentOperation.objects.filter(idop=idop[:64])
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None:
+        LOGGER.warning("refused: notification for an unknown idOp %r", idop[:64])
         return HttpResponse("opération inconnue", status=404, content_type="text/plain")
+    if status == OperationStatus.WAITING:
+        check_notified_operation.enqueue(idop)
     return HttpResponse("ok", content_type="text/plain")

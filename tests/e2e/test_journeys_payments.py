@@ -1,68 +1,130 @@
-"""An agent (régisseur) records a cheque at the counter: a mistake is reported in French
-with nothing typed lost, then the receipt is given. The parent, on a phone, opens "Mon
-compte" from the dashboard, sees the payment and its receipt (a tagged French PDF); axe
-finds nothing on the page."""
+"""The demo parent pays an invoice online: "Payer en ligne" on the invoice page, our fake
+PayFiP's payment page (real HTTP on 127.0.0.1), back to the portal's return page, and
+the invoice paid; a refused card pays nothing. axe finds nothing on the three pages, on
+a phone (390×844) and on a desktop screen (1280 px)."""
 
-import io
+import pytest
 
-import pikepdf
-
-from family_portal.payments.models import Payment
+from family_portal.payments.demo import load_payments_demo
+from family_portal.payments.fakepayfip.testing import (
+    FakePayFiPControl,
+    running_fake_payfip,
+)
+from family_portal.payments.models import OperationStatus, Payment, PaymentOperation
 from tests.e2e.accessibility import (
-    assert_aria_references_resolve,
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
 )
-from tests.e2e.conftest import MOBILE
+from tests.e2e.conftest import DESKTOP, MOBILE
 from tests.e2e.test_journeys_billing import demo_invoice
 from tests.e2e.test_journeys_parent import click_and_wait, sign_in
-from tests.e2e.test_journeys_staff import admin_sign_in
 
 
-def test_an_agent_records_a_cheque_and_the_parent_finds_its_receipt(
-    live_server, page, demo_commune
-):
+@pytest.fixture(scope="module")
+def fake_payfip_thread():
+    with running_fake_payfip() as server:
+        yield server
+
+
+@pytest.fixture
+def payfip(fake_payfip_thread, settings):
+    """The live server's PayFiP client pointed at our fake one; its controls."""
+    base_url = fake_payfip_thread.base_url
+    settings.PAYFIP_WSDL_URL = base_url + "/tpa/services/securite?wsdl"
+    settings.PAYFIP_PAYMENT_URL = base_url + "/tpa/paiementws.web"
+    control = FakePayFiPControl(base_url)
+    control.reset()
+    yield control
+    control.reset()
+
+
+def checked_at_both_sizes(page):
+    """axe (WCAG 2.1 A/AA) and reflow on a phone, then on a desktop screen."""
+    for size in (DESKTOP, MOBILE):
+        page.set_viewport_size(size)
+        assert_no_axe_violations(page)
+        assert_no_horizontal_scroll(page)
+
+
+def open_unpaid_invoice(page, live_server):
     invoice = demo_invoice()
-    family = invoice.family
-    before = Payment.objects.filter(family=family).count()
-    admin_sign_in(page, live_server, "agent")
-    page.goto(live_server.url + "/admin/encaissements/")
-    page.get_by_label("Nom de la famille").fill("Giraud")
-    click_and_wait(page, page.get_by_role("button", name="Chercher", exact=True))
-    click_and_wait(page, page.get_by_role("link", name="Compte et encaissement"))
-    form = page.locator("#counter-payment")
-    form.get_by_label("Chèque", exact=True).check()
-    assert form.get_by_label("Banque (chèque)").is_visible()
-    form.get_by_label("Numéro du chèque").fill("0004321")
-    form.get_by_label("Montant reçu (€)").fill("1,50")
-    form.get_by_label("Payeur").fill("Mme Odile Giraud")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer le paiement"))
-    assert "Indiquez la banque du chèque." in page.content()
-    form = page.locator("#counter-payment")
-    assert form.get_by_label("Numéro du chèque").input_value() == "0004321"
-    assert form.get_by_label("Payeur").input_value() == "Mme Odile Giraud"
-    form.get_by_label("Banque (chèque)").fill("Caisse d'Épargne")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer le paiement"))
-    payment = Payment.objects.filter(family=family).latest("pk")
-    assert Payment.objects.filter(family=family).count() == before + 1
-    assert (payment.method, payment.bank) == ("cheque", "Caisse d'Épargne")
-    assert page.get_by_role("link", name=f"Reçu n° {payment.receipt_number} (PDF)")
-
-    page.context.clear_cookies()
+    load_payments_demo()  # (a no-op when the demo already opened its régies)
+    assert invoice.outstanding() > 0 and invoice.regie.payfip_client_number
     page.set_viewport_size(MOBILE)
     page.goto(live_server.url + "/espace-famille/")
     sign_in(page)
-    click_and_wait(page, page.get_by_role("link", name="Mon compte"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Mon compte"
-    assert_no_axe_violations(page)
-    assert_aria_references_resolve(page)
-    assert_no_horizontal_scroll(page)
-    link = page.get_by_role(
-        "link", name=f"Reçu n° {payment.receipt_number}", exact=False
-    ).first
-    response = page.request.get(live_server.url + link.get_attribute("href"))
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    with pikepdf.open(io.BytesIO(response.body())) as pdf:
-        assert str(pdf.Root.Lang) == "fr" and "/StructTreeRoot" in pdf.Root
-        assert str(pdf.docinfo["/Title"]) == f"Reçu n° {payment.receipt_number}"
+    click_and_wait(page, page.get_by_role("link", name="Mes factures"))
+    click_and_wait(
+        page, page.get_by_role("link", name=f"Facture n° {invoice.number}", exact=True)
+    )
+    return invoice
+
+
+def pay_online(page, payfip, invoice):
+    """Click "Payer en ligne": the fake PayFiP's page, with the invoice's amount."""
+    click_and_wait(
+        page,
+        page.get_by_role(
+            "button", name=f"Payer en ligne la facture n° {invoice.number}"
+        ),
+    )
+    assert page.url.startswith(payfip.base_url + "/tpa/paiementws.web?idop=")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Payer")
+    amount = f"{invoice.outstanding():.2f}".replace(".", ",")
+    assert f"{amount} €" in page.get_by_role("main").inner_text()
+    return PaymentOperation.objects.get(invoice=invoice, status="waiting")
+
+
+def test_the_demo_parent_pays_an_invoice_online(
+    live_server, page, demo_commune, payfip
+):
+    invoice = open_unpaid_invoice(page, live_server)
+    outstanding = invoice.outstanding()
+    checked_at_both_sizes(page)
+    operation = pay_online(page, payfip, invoice)
+    checked_at_both_sizes(page)
+
+    click_and_wait(page, page.get_by_role("button", name="Carte acceptée"))
+    # PayFiP notified the portal before sending the browser back; the return page
+    # says what PayFiP's own answer said.
+    assert page.url.startswith(live_server.url + "/espace-famille/paiements/retour/")
+    status = page.get_by_role("status")
+    assert "Paiement accepté" in status.inner_text()
+    assert f"{outstanding:.2f} €".replace(".", ",") in status.inner_text()
+    operation.refresh_from_db()
+    assert operation.status == OperationStatus.PAID
+    checked_at_both_sizes(page)
+
+    click_and_wait(page, page.get_by_role("link", name="Voir la facture"))
+    facts = page.locator("dl.facts").inner_text()
+    assert "Payée" in facts
+    assert page.get_by_role("button", name="Payer en ligne").count() == 0
+    invoice.refresh_from_db()
+    assert invoice.outstanding() == 0
+    assert Payment.objects.filter(invoice=invoice).count() == 1
+
+
+def test_a_refused_card_pays_nothing_even_when_the_browser_is_back_first(
+    live_server, page, demo_commune, payfip
+):
+    invoice = open_unpaid_invoice(page, live_server)
+    payfip.faults(hold_notifications=True)  # the browser is back before the notice
+    operation = pay_online(page, payfip, invoice)
+
+    click_and_wait(page, page.get_by_role("button", name="Carte refusée"))
+    alert = page.get_by_role("alert")
+    assert "Paiement refusé" in alert.inner_text()
+    assert "rien n'a été payé" in alert.inner_text()
+    operation.refresh_from_db()
+    assert operation.status == OperationStatus.REFUSED  # the return page asked PayFiP
+    checked_at_both_sizes(page)
+
+    click_and_wait(page, page.get_by_role("link", name="Voir la facture"))
+    assert page.get_by_role(
+        "button", name=f"Payer en ligne la facture n° {invoice.number}"
+    )
+    invoice.refresh_from_db()
+    assert invoice.paid_amount == 0
+    assert not Payment.objects.exists()
+    payfip.notify(operation.idop)  # the late notification changes nothing
+    assert not Payment.objects.exists()

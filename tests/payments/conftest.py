@@ -44,6 +44,18 @@ def invoice(parent):
     )
 
 
+def another_invoice(invoice, number):
+    """One more unpaid invoice of the same family and régie."""
+    return Invoice.objects.create(
+        regie=invoice.regie,
+        family=invoice.family,
+        number=f"ENF-2026-{100 + number:06d}",
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        total=invoice.total,
+    )
+
+
 class Parent:
     """The parent's browser: the Django test client, posing as the live server's host
     so that the URLs given to PayFiP (urlnotif, urlredirect) reach the live server."""

@@ -72,3 +72,26 @@ def test_two_pay_online_clicks_at_once_start_one_operation(payfip, invoices, par
     results = run_together([click, click])
     assert PaymentOperation.objects.filter(invoice=invoices[0]).count() == 1
     assert sum("déjà en cours" in r for r in results) == 1
+
+
+def test_two_notifications_at_once_over_http_record_one_payment(
+    payfip, invoices, parent, live_server
+):
+    """The same, through the notification endpoint of a live server: two POSTs of one
+    idOp at the same instant, each in its own server thread and connection."""
+    from tests.payments.test_online import post_notification
+
+    operations = [start(invoice, parent) for invoice in invoices]
+    for operation in operations:
+        payfip.choose(operation.idop, "P")  # its own notification goes nowhere
+    payfip.faults(latency=0.2)
+    for operation in operations:
+        statuses = run_together(
+            [lambda o=operation: post_notification(live_server, idOp=o.idop)] * 2
+        )
+        assert statuses == [200, 200]
+    assert Payment.objects.count() == INVOICES
+    assert PaymentOperation.objects.filter(status="paid").count() == INVOICES
+    for invoice in invoices:
+        invoice.refresh_from_db()
+        assert invoice.paid_amount == Decimal("42.50")

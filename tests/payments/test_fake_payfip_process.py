@@ -3,6 +3,7 @@ eopayment's client uses as is; a taken port stops the demo."""
 
 import socket
 import sys
+import time
 
 import pytest
 from eopayment.payfip_ws import PayFiP, PayFiPError
@@ -51,6 +52,22 @@ def test_the_demos_fake_payfip_speaks_eopayments_soap(tmp_path):
                 url_redirect="http://127.0.0.1:9/r",
             )  # fmt: skip
         assert refused.value.code == "R4"  # below 1,00 €
+
+
+def test_the_fake_payfips_latency_option_delays_each_soap_answer(tmp_path):
+    """``--latency`` (what benchmarks/payments.py starts it with): every status call
+    waits that long, from the start, and ``--quiet`` leaves no line per request."""
+    port = free_port()
+    service = fake_payfip(port, tmp_path)
+    service.command = [*service.command, "--latency", "0.4", "--quiet"]
+    with ServiceGroup() as group:
+        group.start(service)
+        client = PayFiP(wsdl_url=f"http://127.0.0.1:{port}/tpa/services/securite?wsdl")
+        started = time.perf_counter()
+        with pytest.raises(PayFiPError):
+            client.get_info_paiement("unknown")
+        assert time.perf_counter() - started >= 0.4
+    assert "POST /tpa/services/securite" not in service.log.read_text()
 
 
 def test_the_demos_fake_payfip_on_a_taken_port_stops_the_demo(tmp_path):

@@ -19,6 +19,9 @@ from family_portal.payments.services import check_operation, check_waiting
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+NOTIFICATION = "/espace-famille/paiements/notification/"
+
+
 def notify_url(live_server):
     return live_server.url + "/espace-famille/paiements/notification/"
 
@@ -246,3 +249,113 @@ def test_the_fake_lists_its_operations(payfip):
     url = payfip.base_url + "/__fake__/operations"
     with urllib.request.urlopen(url) as response:  # noqa: S310 - the fake
         assert json.loads(response.read()) == []
+
+
+def test_the_notification_queues_the_question_and_answers_at_once(
+    browser, invoice, payfip, settings
+):
+    """In production the question to PayFiP runs in a db_worker: the request only
+    reads the operation and queues it, so a burst never holds the web workers."""
+    from django_tasks import default_task_backend
+
+    from family_portal.payments.tasks import check_notified_operation
+
+    payfip.faults(hold_notifications=True)
+    idop, _ = browser.pay(invoice, "P")
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    response = browser.client.post(NOTIFICATION, {"idOp": idop})
+    assert response.status_code == 200
+    assert PaymentOperation.objects.get(idop=idop).status == OperationStatus.WAITING
+    [queued] = default_task_backend.results
+    assert queued.task.func is check_notified_operation.func
+    assert queued.args == [idop]
+    assert browser.client.post(NOTIFICATION, {"idOp": "inconnu"}).status_code == 404
+    assert len(default_task_backend.results) == 1  # nothing queued for a stranger
+    # what the db_worker then does
+    assert check_notified_operation.call(idop) == OperationStatus.PAID
+    assert paid(invoice) == Decimal("42.50")
+    assert browser.client.post(NOTIFICATION, {"idOp": idop}).status_code == 200
+    assert len(default_task_backend.results) == 1  # settled: nothing more to ask
+
+
+def test_a_queued_check_while_payfip_is_down_leaves_the_operation_waiting(
+    browser, invoice, payfip, settings
+):
+    from family_portal.payments.tasks import check_notified_operation
+
+    payfip.faults(hold_notifications=True)
+    idop, _ = browser.pay(invoice, "P")
+    settings.PAYFIP_WSDL_URL = "http://127.0.0.1:9/tpa/services/securite?wsdl"
+    assert check_notified_operation.call(idop) == "unreachable"
+    assert PaymentOperation.objects.get(idop=idop).status == OperationStatus.WAITING
+    assert paid(invoice) == 0
+
+
+def test_nothing_stays_wrong_after_the_daily_command(browser, invoice, payfip, capsys):
+    """Every notification lost, payments in every state: one run of the daily
+    command settles each operation as PayFiP says, and pays each invoice once."""
+    from tests.payments.conftest import another_invoice
+
+    payfip.faults(hold_notifications=True)
+    invoices = {name: another_invoice(invoice, n) for n, name in enumerate("PVRZA")}
+    invoices["unfinished"] = another_invoice(invoice, 5)
+    invoices["purged"] = another_invoice(invoice, 6)
+    idops = {}
+    for choice in "PVRZA":
+        idops[choice], _ = browser.pay(invoices[choice], choice)
+    idops["unfinished"] = browser.start(invoices["unfinished"])
+    idops["purged"] = browser.start(invoices["purged"])
+    payfip.forget(idops["purged"])
+    # the unfinished one was started three hours ago: PayFiP's P5 has lasted too long
+    PaymentOperation.objects.filter(idop=idops["unfinished"]).update(
+        created_at=timezone.now() - datetime.timedelta(hours=3)
+    )
+    assert PaymentOperation.objects.filter(status="waiting").count() == 7
+
+    call_command("check_online_payments")
+    out = capsys.readouterr().out
+    assert "abandoned: 1, expired: 2, paid: 2, refused: 2" in out
+    expected = {
+        "P": ("paid", Decimal("42.50")),
+        "V": ("paid", Decimal("42.50")),
+        "R": ("refused", 0),
+        "Z": ("refused", 0),
+        "A": ("abandoned", 0),
+        "unfinished": ("expired", 0),
+        "purged": ("expired", 0),
+    }
+    for name, (status, amount) in expected.items():
+        operation = PaymentOperation.objects.get(idop=idops[name])
+        assert operation.status == status, name
+        assert paid(invoices[name]) == amount, name
+        payments = Payment.objects.filter(invoice=invoices[name])
+        assert sum(p.amount for p in payments) == amount, name
+        assert payments.count() == (1 if amount else 0), name
+    assert not PaymentOperation.objects.filter(status="waiting").exists()
+
+    # the notifications arriving late, and the command run again, change nothing
+    for name in expected:
+        payfip.notify(idops[name])
+    call_command("check_online_payments")
+    assert "online payments checked: none" in capsys.readouterr().out
+    assert Payment.objects.count() == 2
+    # an invoice whose operation expired or failed can be paid online again
+    assert browser.start(invoices["purged"]) and browser.start(invoices["R"])
+
+
+def test_the_family_pages_let_pay_online_go_on_to_payfip(browser, invoice, settings):
+    """ "Payer en ligne" is answered by a redirect to PayFiP's page, which the browser
+    blocks unless the invoice page's form-action allows PayFiP's origin."""
+    url = f"/espace-famille/factures/{invoice.pk}/"
+    policy = browser.client.get(url, HTTP_HOST=browser.host)["Content-Security-Policy"]
+    form_action = next(
+        part.split()[1:] for part in policy.split(";") if "form-action" in part
+    )
+    assert browser.payfip.base_url in form_action and "'self'" in form_action
+    settings.PAYFIP_PAYMENT_URL = ""  # production: the real PayFiP
+    policy = browser.client.get(url, HTTP_HOST=browser.host)["Content-Security-Policy"]
+    assert "https://www.payfip.gouv.fr" in policy
+    admin = browser.client.get("/admin/login/", HTTP_HOST=browser.host)
+    assert "payfip" not in admin["Content-Security-Policy"]

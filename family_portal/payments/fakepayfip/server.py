@@ -45,11 +45,34 @@ FAULT_STRING = "fr.gouv.finances.cp.tpa.webservice.exceptions.FonctionnelleErreu
 RESULTS = {
     "P": "Carte acceptée",
     "R": "Carte refusée",
-    "A": "Abandonner le paiement",
     "V": "Prélèvement accepté",
     "Z": "Prélèvement refusé",
+    "A": "Abandonner le paiement",
 }
 PARIS = ZoneInfo("Europe/Paris")
+# Readable on a phone: one column, large buttons, visible focus, AA contrast.
+PAGE_STYLE = """
+body { margin: 0; font: 1.0625rem/1.5 system-ui, sans-serif; color: #1e1e1e; }
+header { background: #000091; color: #fff; padding: .75rem 1rem; }
+header p { margin: 0; }
+.tag { background: #fff; color: #000091; border-radius: .25rem; padding: 0 .4rem;
+  font-size: .875rem; font-weight: 700; }
+main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.75rem; margin: .5rem 0 1rem; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+.facts dt { font-weight: 700; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.note { background: #fef7da; border-left: .25rem solid #716043; padding: .75rem; }
+fieldset { border: 1px solid #666; border-radius: .25rem; padding: .75rem 1rem 1rem; }
+legend { font-weight: 700; padding: 0 .25rem; }
+.choices { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+button { width: 100%; min-height: 2.75rem; font: inherit; font-weight: 700;
+  color: #fff; background: #000091; border: 2px solid #000091; border-radius: .25rem;
+  padding: .5rem 1rem; cursor: pointer; }
+button[value=R], button[value=Z], button[value=A] { color: #000091; background: #fff; }
+button:focus-visible, a:focus-visible { outline: 3px solid #0a76f6; outline-offset: 2px; }
+a { color: #000091; }
+"""
 
 
 @dataclass
@@ -131,6 +154,11 @@ def answer(operation: str, fields: dict[str, str]) -> bytes:
     )
 
 
+def return_url(operation: Operation) -> str:
+    separator = "&" if "?" in operation.urlredirect else "?"
+    return f"{operation.urlredirect}{separator}idop={operation.idop}"
+
+
 def send_notification(url: str, idop: str) -> int:
     data = urllib.parse.urlencode({"idOp": idop}).encode()
     request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310
@@ -147,6 +175,9 @@ def send_notification(url: str, idop: str) -> int:
 class Handler(BaseHTTPRequestHandler):
     server: FakePayFiPServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK (40 ms on Linux), and every SOAP answer took 50 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         LOGGER.info("%s %s", self.address_string(), format % args)
@@ -190,7 +221,13 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 operation = state.operations.get(idop)
             if operation is None or operation.forgotten:
-                return self.page(404, "<p>Opération inconnue ou expirée.</p>")
+                return self.page(
+                    404,
+                    "Paiement introuvable",
+                    "<p>Ce paiement est inconnu ou a expiré (un paiement doit être "
+                    "fait dans les 15 minutes). Revenez sur le portail pour le "
+                    "recommencer.</p>",
+                )
             return self.payment_page(operation)
         return self.reply(404, b"not found", "text/plain")
 
@@ -358,32 +395,54 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     # -- payment page
-    def page(self, status: int, content: str) -> None:
+    def page(self, status: int, title: str, content: str) -> None:
         body = (
             '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>PayFiP (simulation)</title></head><body><main>"
-            "<h1>PayFiP — paiement (simulation)</h1>"
-            f"{content}</main></body></html>"
+            f"<title>{html.escape(title)} — PayFiP (simulation)</title>"
+            f"<style>{PAGE_STYLE}</style></head><body>"
+            "<header><p><strong>PayFiP</strong> — paiement des services publics locaux"
+            ' <span class="tag">simulation</span></p></header>'
+            f"<main><h1>{html.escape(title)}</h1>{content}</main></body></html>"
         ).encode()
         self.reply(status, body, "text/html; charset=utf-8")
 
     def payment_page(self, operation: Operation) -> None:
         if operation.resultrans:
-            return self.page(409, "<p>Ce paiement est déjà terminé.</p>")
-        euros = f"{int(operation.montant) / 100:.2f}".replace(".", ",")
+            return self.page(
+                409,
+                "Paiement déjà terminé",
+                "<p>Ce paiement est déjà terminé : il ne peut pas être refait.</p>"
+                f'<p><a href="{html.escape(return_url(operation))}">Retourner sur le '
+                "portail pour voir ce qu'il est devenu</a></p>",
+            )
+        euros = f"{int(operation.montant) / 100:,.2f}".replace(",", "\u202f")
+        euros = euros.replace(".", ",")
         buttons = "".join(
-            f'<button type="submit" name="choice" value="{code}">{label}</button> '
+            f'<li><button type="submit" name="choice" value="{code}">{label}'
+            "</button></li>"
             for code, label in RESULTS.items()
+        )
+        objet = (
+            f"<dt>Objet</dt><dd>{html.escape(operation.objet)}</dd>"
+            if operation.objet
+            else ""
         )
         self.page(
             200,
-            f"<p>Montant : <strong>{euros} €</strong> — référence "
-            f"{html.escape(operation.refdet)}</p>"
-            f"<p>{html.escape(operation.objet)}</p>"
+            f"Payer {euros} €",
+            '<dl class="facts"><dt>Bénéficiaire</dt><dd>RÉGIE DE DÉMONSTRATION '
+            f"(client n° {html.escape(operation.numcli)})</dd>{objet}"
+            f"<dt>Référence</dt><dd>{html.escape(operation.refdet)}</dd>"
+            f"<dt>Montant</dt><dd><strong>{euros} €</strong></dd></dl>"
+            '<p class="note">Page de démonstration : aucune carte n\'est demandée et '
+            "aucun argent n'est débité. Choisissez ci-dessous ce que répond la banque ; "
+            "vous reviendrez ensuite sur le portail, qui vous dira où en est le "
+            "paiement.</p>"
             f'<form method="post" action="{PAGE_PATH}">'
             f'<input type="hidden" name="idop" value="{html.escape(operation.idop)}">'
-            f"{buttons}</form>",
+            "<fieldset><legend>Résultat du paiement</legend>"
+            f'<ul class="choices">{buttons}</ul></fieldset></form>',
         )
 
     def pay(self, idop: str, choice: str) -> None:
@@ -400,11 +459,16 @@ class Handler(BaseHTTPRequestHandler):
                 if choice in {"P", "V"}:
                     operation.numauto = f"{secrets.randbelow(1_000_000):06d}"
         if operation is None:
-            return self.page(400, "<p>Opération inconnue ou choix invalide.</p>")
+            return self.page(
+                400,
+                "Paiement impossible",
+                "<p>Ce paiement est inconnu ou a expiré, ou le choix envoyé n'existe "
+                "pas. Revenez sur le portail pour recommencer le paiement.</p>",
+            )
         self.server.notify(operation)
-        separator = "&" if "?" in operation.urlredirect else "?"
-        location = f"{operation.urlredirect}{separator}idop={operation.idop}"
-        self.reply(303, b"", "text/plain", headers=[("Location", location)])
+        self.reply(
+            303, b"", "text/plain", headers=[("Location", return_url(operation))]
+        )
 
 
 class FakePayFiPServer(ThreadingHTTPServer):
