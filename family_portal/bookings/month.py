@@ -233,14 +233,11 @@ def month_rows(
     return rows
 
 
-def first_open_day(schedule, now) -> datetime.date | None:
+def first_open_day(schedule, now, calendars=None) -> datetime.date | None:
     today = timezone.localdate(now)
+    calendar = services.open_days_of(schedule, calendars)
     return next(
-        (
-            day
-            for day in services.service_days(schedule)
-            if day >= today and services.in_time(schedule, day, now)
-        ),
+        (day for day in calendar.days if day >= today and calendar.in_time(day, now)),
         None,
     )
 
@@ -283,10 +280,12 @@ def recurring_changes(form) -> list[Change]:
     ]
 
 
-def run(changes, user, *, dry_run: bool, by_agent: bool = False):
+def run(changes, user, *, dry_run: bool, by_agent: bool = False, calendars=None):
     """Each change's outcome and price, per child, in the order asked: cancellations
     first, so a place freed by one child can go to the other. ``by_agent``: an agent
-    at the counter, who may change days past the deadline (the trail says so)."""
+    at the counter, who may change days past the deadline (the trail says so).
+    Each schedule's calendar and deadlines are read once for all the changes."""
+    calendars = {} if calendars is None else calendars
     children = {}
     total = Decimal(0)
     for change in sorted(changes, key=lambda c: c.action is services.book):
@@ -298,6 +297,7 @@ def run(changes, user, *, dry_run: bool, by_agent: bool = False):
                 change.days,
                 user=user,
                 by_agent=by_agent,
+                calendars=calendars,
             )
         else:
             outcome = change.action(
@@ -306,6 +306,7 @@ def run(changes, user, *, dry_run: bool, by_agent: bool = False):
                 change.days,
                 user=user,
                 by_agent=by_agent,
+                calendars=calendars,
             )
         sign = 1 if change.action is services.book else -1
         cost = sign * services.cost_of(

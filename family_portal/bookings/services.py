@@ -18,7 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
-from activities.billing_rules import Deadline, deadline_for, is_in_time, parse_deadline
+from activities.billing_rules import (
+    Deadline,
+    deadline_for,
+    is_in_time,
+    local_minute,
+    parse_deadline,
+)
 from activities.service_calendar import ServiceCalendar, calendar_days
 from family_portal.backoffice.mail import send_family_mail
 from family_portal.models import Enrolment
@@ -143,6 +149,47 @@ def deadline_of(schedule: ServiceSchedule, day: date) -> datetime:
     return deadline_for(deadline_rule(schedule), day)
 
 
+class OpenDays:
+    """A schedule's running days and deadline rule, read once for a whole change (both
+    children, every session, every day of a period): the calendar's queries run once
+    and each day's deadline is computed once, not once per booking."""
+
+    def __init__(self, schedule: ServiceSchedule) -> None:
+        self.schedule = schedule
+        self.rule = deadline_rule(schedule)
+        self.days = service_days(schedule)
+        self.runs = frozenset(self.days)
+        self._deadlines: dict[date, datetime] = {}
+
+    def deadline(self, day: date) -> datetime:
+        """The last local minute to book or cancel ``day`` online (naive, local)."""
+        found = self._deadlines.get(day)
+        if found is None:
+            found = self._deadlines[day] = deadline_for(self.rule, day)
+        return found
+
+    def in_time(self, day: date, now: datetime) -> bool:
+        return local_minute(now) <= self.deadline(day)
+
+    def late_message(self, day: date) -> str:
+        deadline = self.deadline(day)
+        return (
+            f"La date limite pour le {day:%d/%m/%Y} était le {deadline:%d/%m/%Y} à "
+            f"{deadline:%H:%M} : adressez-vous au service pour toute modification."
+        )
+
+
+def open_days_of(
+    schedule: ServiceSchedule, known: dict[int, OpenDays] | None
+) -> OpenDays:
+    """``schedule``'s ``OpenDays`` from ``known`` (filled on the way), or read now."""
+    if known is None:
+        return OpenDays(schedule)
+    if schedule.pk not in known:
+        known[schedule.pk] = OpenDays(schedule)
+    return known[schedule.pk]
+
+
 # --- booking and cancelling -----------------------------------------------------------
 
 
@@ -177,14 +224,6 @@ def describe_deadline(rule: Deadline) -> str:
     return f"jusqu'à {rule.days_before} {days} avant, à {at}"
 
 
-def _deadline_message(rule: Deadline, day: date) -> str:
-    deadline = deadline_for(rule, day)
-    return (
-        f"La date limite pour le {day:%d/%m/%Y} était le {deadline:%d/%m/%Y} à "
-        f"{deadline:%H:%M} : adressez-vous au service pour toute modification."
-    )
-
-
 def book(
     enrolment: Enrolment,
     session: ServiceSession,
@@ -193,14 +232,14 @@ def book(
     user,
     by_agent: bool = False,
     now: datetime | None = None,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """Book ``days`` of ``session`` for the enrolled child. A full day puts the child on
-    that day's waiting list; past the deadline only an agent can book."""
+    that day's waiting list; past the deadline only an agent can book. ``calendars``:
+    the schedules' ``OpenDays`` already read for this change (see ``open_days_of``)."""
     _check_enrolment(enrolment, session)
     now = now or timezone.now()
-    schedule = session.schedule
-    rule = deadline_rule(schedule)
-    runs = set(service_days(schedule))
+    calendar = open_days_of(session.schedule, calendars)
     outcome = Outcome()
     wanted = sorted(set(days))
     with transaction.atomic():
@@ -222,14 +261,14 @@ def book(
         opened: list[Booking] = []
         late: set[date] = set()
         for day in wanted:
-            if day not in runs:
+            if day not in calendar.runs:
                 outcome.refused.append(
                     (day, f"Le service ne fonctionne pas le {day:%d/%m/%Y}.")
                 )
                 continue
-            if not is_in_time(rule, day, now):
+            if not calendar.in_time(day, now):
                 if not by_agent:
-                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    outcome.refused.append((day, calendar.late_message(day)))
                     continue
                 late.add(day)
             booking = existing.get(day)
@@ -252,8 +291,8 @@ def book(
                 _reopened(booking, now)
                 if booking is not None
                 else Booking(
-                    enrolment=enrolment,
-                    session=session,
+                    enrolment_id=enrolment.pk,
+                    session_id=session.pk,
                     date=day,
                     status=Booking.Status.BOOKED,
                     booked_at=now,
@@ -285,12 +324,13 @@ def cancel(
     user,
     by_agent: bool = False,
     now: datetime | None = None,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """Cancel booked ``days``; a freed place goes to the first child waiting for it, whose
     family is told by e-mail. Past the deadline only an agent can cancel."""
     _check_enrolment(enrolment, session)
     now = now or timezone.now()
-    rule = deadline_rule(session.schedule)
+    calendar = open_days_of(session.schedule, calendars)
     outcome = Outcome()
     wanted = sorted(set(days))
     with transaction.atomic():
@@ -321,9 +361,9 @@ def cancel(
                     day
                 )
                 continue
-            if not is_in_time(rule, day, now):
+            if not calendar.in_time(day, now):
                 if not by_agent:
-                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    outcome.refused.append((day, calendar.late_message(day)))
                     continue
                 late.add(day)
             booking.status = Booking.Status.CANCELLED
@@ -347,14 +387,28 @@ def cancel(
 
 
 def simulate(
-    action, enrolment, session, days, *, user, now=None, by_agent: bool = False
+    action,
+    enrolment,
+    session,
+    days,
+    *,
+    user,
+    now=None,
+    by_agent: bool = False,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """What ``book`` or ``cancel`` would do now, without doing it: the same code runs in
     a savepoint that is rolled back, so the preview a parent is shown follows the very
     rules of the change (nothing is kept: no trail, no e-mail)."""
     with transaction.atomic():
         outcome = action(
-            enrolment, session, days, user=user, now=now, by_agent=by_agent
+            enrolment,
+            session,
+            days,
+            user=user,
+            now=now,
+            by_agent=by_agent,
+            calendars=calendars,
         )
         transaction.set_rollback(True)
     return outcome
@@ -385,13 +439,13 @@ def _open(
 def _trail_all(bookings, action, now, user, by_agent, *, late: set[date]) -> None:
     """One ``BookingEvent`` per booking: who, when, by an agent or not, and whether
     it was past the deadline."""
-    user = user if getattr(user, "is_authenticated", False) else None
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
     BookingEvent.objects.bulk_create(
         BookingEvent(
-            booking=booking,
+            booking_id=booking.pk,
             action=action,
             at=now,
-            user=user,
+            user_id=user_id,
             by_agent=by_agent,
             after_deadline=booking.date in late,
         )
