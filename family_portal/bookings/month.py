@@ -109,9 +109,12 @@ class Cell:
     editable: bool
     checked: bool = False
     late: bool = False  # past the deadline (an agent may still change it)
+    closed: bool = False  # booked, but the service did not run it (strike, trip)
 
     @property
     def state(self) -> str:
+        if self.closed:
+            return "Fermé : le service n'a pas été assuré ce jour-là"
         if self.booked:
             text = "Réservé"
         elif self.waiting:
@@ -126,6 +129,8 @@ class Cell:
 
     @property
     def css(self) -> str:
+        if self.closed:
+            return "closed"
         if not self.editable:
             return "late"
         if self.booked:
@@ -168,13 +173,13 @@ def month_rows(
     sessions = list(schedule.sessions.all())
     end = month_end(month)
     grid = services.month_grid(schedule, month, end)
-    booked = set(
-        Booking.objects.filter(
-            enrolment=enrolment,
-            date__range=(month, end),
-            status=Booking.Status.BOOKED,
-        ).values_list("session_id", "date")
-    )
+    booked, closed = set(), set()
+    for session_id, day, status in Booking.objects.filter(
+        enrolment=enrolment,
+        date__range=(month, end),
+        status__in=(Booking.Status.BOOKED, Booking.Status.CLOSED),
+    ).values_list("session_id", "date", "status"):
+        (booked if status == Booking.Status.BOOKED else closed).add((session_id, day))
     waiting = set(
         WaitingEntry.objects.filter(
             enrolment=enrolment,
@@ -216,6 +221,7 @@ def month_rows(
         for session in sessions:
             key = (session.pk, day.date)
             is_booked, is_waiting = key in booked, key in waiting
+            is_closed = key in closed
             row.cells.append(
                 Cell(
                     session=session,
@@ -225,8 +231,9 @@ def month_rows(
                     waiting=is_waiting,
                     full=session.capacity is not None
                     and taken[key] >= session.capacity,
-                    editable=by_agent or not late,
+                    editable=by_agent or not (late or is_closed),
                     late=late,
+                    closed=is_closed,
                 )
             )
         rows.append(row)
