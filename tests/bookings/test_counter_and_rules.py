@@ -235,3 +235,30 @@ def test_no_warning_when_the_deadlines_agree_or_there_are_no_billing_rules(
     make_rules(schedule.period.activity, regie)  # two working days at 23:59
     assert services.deadline_mismatch(schedule) is None
     assert 'id="deadline-warning"' not in text(agent_client.get(grid_url(schedule)))
+
+
+# --- the headcount's absences, joined once ---------------------------------------------
+
+
+def test_the_headcount_counts_each_absent_child_once_on_the_days_reported(
+    schedule, lea, tom, lunch
+):
+    from family_portal.bookings.headcounts import headcounts
+
+    first, second, third = open_days(schedule, 3)
+    for enrolment in (lea, tom):
+        services.book(enrolment, lunch, [first, second, third], user=None)
+    # Two overlapping reports for Léa (a day, then the week), one for Tom on the last.
+    services.report_absence(lea.child, first, first, user=None)
+    services.report_absence(lea.child, first, second, user=None)
+    services.report_absence(tom.child, third, third, user=None)
+    result = headcounts(first, third)
+    by_day = {day: totals for day, _, totals in result.days()}
+    assert [
+        (by_day[d]["booked"], by_day[d]["absent"]) for d in (first, second, third)
+    ] == [
+        (2, 1),
+        (2, 1),
+        (2, 1),
+    ]
+    assert headcounts(second, second).lines[0].absent == 1
