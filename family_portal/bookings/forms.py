@@ -102,9 +102,12 @@ class RecurringForm(PortalForm):
         error_messages={"required": "Choisissez au moins un enfant."},
     )
 
-    def __init__(self, *args, schedule, enrolments, first_open, **kwargs):
+    def __init__(
+        self, *args, schedule, enrolments, first_open, calendars=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.schedule = schedule
+        self.calendars = calendars
         period = schedule.period
         self.fields["jours_semaine"].choices = [
             (day, WEEKDAYS[day]) for day in sorted(schedule.weekdays)
@@ -150,7 +153,7 @@ class RecurringForm(PortalForm):
         weekdays = set(self.cleaned_data["jours_semaine"])
         return [
             day
-            for day in services.service_days(self.schedule)
+            for day in services.open_days_of(self.schedule, self.calendars).days
             if start <= day <= end and day.weekday() in weekdays
         ]
 

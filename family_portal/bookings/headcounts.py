@@ -18,11 +18,11 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, F, FilteredRelation, Q
 
 from activities.service_calendar import describe_day
 
-from .models import AbsenceReport, Booking, ServiceSession, SiteSource
+from .models import Booking, ServiceSession, SiteSource
 from .services import calendar_settings, service_calendar
 
 # The Child field holding the child's diet, once the family file has one.
@@ -94,10 +94,20 @@ def headcounts(
 ) -> Headcount:
     """The headcounts from ``first`` to ``last`` (inclusive), optionally of some
     activities (page ids) only."""
-    absent = AbsenceReport.objects.filter(
-        child=OuterRef("enrolment__child"),
-        first_day__lte=OuterRef("date"),
-        last_day__gte=OuterRef("date"),
+    # The child's absence reports covering the booked day, joined (PostgreSQL hashes
+    # the few reports once) rather than looked up again for each booking; a child with
+    # two overlapping reports still counts once (distinct).
+    absent = FilteredRelation(
+        "enrolment__child__absences",
+        # The reports of the headcount's days only, then those of the booked day.
+        condition=Q(
+            enrolment__child__absences__first_day__lte=last,
+            enrolment__child__absences__last_day__gte=first,
+        )
+        & Q(
+            enrolment__child__absences__first_day__lte=F("date"),
+            enrolment__child__absences__last_day__gte=F("date"),
+        ),
     )
     bookings = Booking.objects.filter(
         date__range=(first, last), status=Booking.Status.BOOKED
@@ -110,9 +120,12 @@ def headcounts(
     if DIET_FIELD:
         grouped.append(f"enrolment__child__{DIET_FIELD}")
     rows = list(
-        bookings.annotate(is_absent=Exists(absent))
+        bookings.annotate(absence=absent)
         .values(*grouped)
-        .annotate(booked=Count("pk"), absent=Count("pk", filter=Q(is_absent=True)))
+        .annotate(
+            booked=Count("pk", distinct=True),
+            absent=Count("pk", distinct=True, filter=Q(absence__isnull=False)),
+        )
         .order_by()
     )
     sessions = {

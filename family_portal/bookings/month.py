@@ -109,9 +109,12 @@ class Cell:
     editable: bool
     checked: bool = False
     late: bool = False  # past the deadline (an agent may still change it)
+    closed: bool = False  # booked, but the service did not run it (strike, trip)
 
     @property
     def state(self) -> str:
+        if self.closed:
+            return "Fermé : le service n'a pas été assuré ce jour-là"
         if self.booked:
             text = "Réservé"
         elif self.waiting:
@@ -126,6 +129,8 @@ class Cell:
 
     @property
     def css(self) -> str:
+        if self.closed:
+            return "closed"
         if not self.editable:
             return "late"
         if self.booked:
@@ -168,13 +173,13 @@ def month_rows(
     sessions = list(schedule.sessions.all())
     end = month_end(month)
     grid = services.month_grid(schedule, month, end)
-    booked = set(
-        Booking.objects.filter(
-            enrolment=enrolment,
-            date__range=(month, end),
-            status=Booking.Status.BOOKED,
-        ).values_list("session_id", "date")
-    )
+    booked, closed = set(), set()
+    for session_id, day, status in Booking.objects.filter(
+        enrolment=enrolment,
+        date__range=(month, end),
+        status__in=(Booking.Status.BOOKED, Booking.Status.CLOSED),
+    ).values_list("session_id", "date", "status"):
+        (booked if status == Booking.Status.BOOKED else closed).add((session_id, day))
     waiting = set(
         WaitingEntry.objects.filter(
             enrolment=enrolment,
@@ -216,6 +221,7 @@ def month_rows(
         for session in sessions:
             key = (session.pk, day.date)
             is_booked, is_waiting = key in booked, key in waiting
+            is_closed = key in closed
             row.cells.append(
                 Cell(
                     session=session,
@@ -225,22 +231,20 @@ def month_rows(
                     waiting=is_waiting,
                     full=session.capacity is not None
                     and taken[key] >= session.capacity,
-                    editable=by_agent or not late,
+                    editable=by_agent or not (late or is_closed),
                     late=late,
+                    closed=is_closed,
                 )
             )
         rows.append(row)
     return rows
 
 
-def first_open_day(schedule, now) -> datetime.date | None:
+def first_open_day(schedule, now, calendars=None) -> datetime.date | None:
     today = timezone.localdate(now)
+    calendar = services.open_days_of(schedule, calendars)
     return next(
-        (
-            day
-            for day in services.service_days(schedule)
-            if day >= today and services.in_time(schedule, day, now)
-        ),
+        (day for day in calendar.days if day >= today and calendar.in_time(day, now)),
         None,
     )
 
@@ -283,10 +287,12 @@ def recurring_changes(form) -> list[Change]:
     ]
 
 
-def run(changes, user, *, dry_run: bool, by_agent: bool = False):
+def run(changes, user, *, dry_run: bool, by_agent: bool = False, calendars=None):
     """Each change's outcome and price, per child, in the order asked: cancellations
     first, so a place freed by one child can go to the other. ``by_agent``: an agent
-    at the counter, who may change days past the deadline (the trail says so)."""
+    at the counter, who may change days past the deadline (the trail says so).
+    Each schedule's calendar and deadlines are read once for all the changes."""
+    calendars = {} if calendars is None else calendars
     children = {}
     total = Decimal(0)
     for change in sorted(changes, key=lambda c: c.action is services.book):
@@ -298,6 +304,7 @@ def run(changes, user, *, dry_run: bool, by_agent: bool = False):
                 change.days,
                 user=user,
                 by_agent=by_agent,
+                calendars=calendars,
             )
         else:
             outcome = change.action(
@@ -306,6 +313,7 @@ def run(changes, user, *, dry_run: bool, by_agent: bool = False):
                 change.days,
                 user=user,
                 by_agent=by_agent,
+                calendars=calendars,
             )
         sign = 1 if change.action is services.book else -1
         cost = sign * services.cost_of(

@@ -1,6 +1,7 @@
 """Who may do what with bookings in the admin: Django model permissions, granted to the
-agents' and editors' groups by ``grant_booking_permissions`` (the demo loader calls it;
-in production an administrator ticks the same boxes in Paramètres › Groupes).
+agents' and editors' groups by ``grant_booking_permissions``: the demo loader calls it,
+and after every ``migrate`` (production's deployments too) the groups that exist get
+them, like attendance's (``grant_after_migrate``).
 
 Editors (the communication team) set up a service's calendar and see its month grid;
 agents also close days, add extra ones, read headcounts, book at the counter and check
@@ -45,16 +46,33 @@ def _permissions(pairs):
     ]
 
 
-def grant_booking_permissions(groups: dict[str, Group] | None = None) -> None:
-    """Give the agents' and editors' groups (created if missing) their bookings
-    permissions; idempotent."""
+def grant_booking_permissions(
+    groups: dict[str, Group] | None = None, *, create: bool = True
+) -> None:
+    """Give the agents' and editors' groups their bookings permissions; idempotent.
+    A missing group is created, or with ``create=False`` left alone."""
     groups = groups or {}
     for name, pairs in (
         (AGENTS_GROUP, AGENT_PERMISSIONS),
         (EDITORS_GROUP, EDITOR_PERMISSIONS),
     ):
-        group = groups.get(name) or Group.objects.get_or_create(name=name)[0]
-        group.permissions.add(*_permissions(pairs))
+        group = groups.get(name) or (
+            Group.objects.get_or_create(name=name)[0]
+            if create
+            else Group.objects.filter(name=name).first()
+        )
+        if group is not None:
+            group.permissions.add(*_permissions(pairs))
+
+
+def grant_after_migrate(sender, using="default", **kwargs):
+    """After ``migrate``: the agents' and editors' groups an administrator made (or an
+    earlier deployment) get the bookings permissions, so that production needs no
+    ticking of boxes; groups are not created here."""
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(sender, verbosity=0, using=using)
+    grant_booking_permissions(create=False)
 
 
 def staff_required(*perms, agent=True):

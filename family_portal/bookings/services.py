@@ -12,25 +12,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import Site
 
-from activities.billing_rules import Deadline, deadline_for, is_in_time, parse_deadline
-from activities.service_calendar import ServiceCalendar, calendar_days
 from family_portal.backoffice.mail import send_family_mail
 from family_portal.models import Enrolment
 from family_portal.uploads import name_for
 
+from .calendars import (  # noqa: F401 - re-exported: the views, forms and headcounts
+    OpenDays,
+    calendar_settings,
+    deadline_mismatch,
+    deadline_of,
+    deadline_rule,
+    describe_deadline,
+    in_time,
+    month_grid,
+    open_days_of,
+    service_calendar,
+    service_days,
+)
 from .models import (
     AbsenceReport,
     Booking,
     BookingEvent,
-    CalendarChange,
-    SchoolCalendarSettings,
-    ServiceSchedule,
     ServiceSession,
     WaitingEntry,
 )
@@ -60,89 +67,6 @@ class Outcome:
     refused: list[tuple[date, str]] = field(default_factory=list)
 
 
-# --- the calendar ---------------------------------------------------------------------
-
-
-def calendar_settings() -> SchoolCalendarSettings:
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        return SchoolCalendarSettings()
-    return SchoolCalendarSettings.for_site(site)
-
-
-def service_calendar(
-    schedule: ServiceSchedule, settings: SchoolCalendarSettings | None = None
-) -> ServiceCalendar:
-    settings = settings or calendar_settings()
-    changes = [c for c in schedule.changes.all() if c.removed_at is None]
-    return ServiceCalendar(
-        weekdays=frozenset(schedule.weekdays),
-        zone=settings.zone,
-        school_term=schedule.school_term,
-        public_holidays=settings.public_holidays,
-        closures={
-            c.date: c.reason for c in changes if c.kind == CalendarChange.Kind.CLOSURE
-        },
-        extra_days={
-            c.date: c.reason for c in changes if c.kind == CalendarChange.Kind.EXTRA
-        },
-    )
-
-
-def month_grid(schedule: ServiceSchedule, start: date, end: date):
-    """The period's days between ``start`` and ``end``, each with whether the service
-    runs and why, for the admin's month grid and the parent's calendar."""
-    period = schedule.period
-    start, end = max(start, period.start), min(end, period.end)
-    if start > end:
-        return []
-    return calendar_days(service_calendar(schedule), start, end)
-
-
-def service_days(schedule: ServiceSchedule) -> list[date]:
-    """The days the period's service runs. The calendar is read from the database each
-    time (closures change); the days it gives are computed once per distinct calendar."""
-    period = schedule.period
-    calendar = service_calendar(schedule)
-    return list(
-        _running_days(
-            (
-                calendar.weekdays,
-                calendar.zone,
-                calendar.school_term,
-                calendar.public_holidays,
-                frozenset(calendar.closures.items()),
-                frozenset(calendar.extra_days.items()),
-            ),
-            period.start,
-            period.end,
-        )
-    )
-
-
-@lru_cache(maxsize=256)
-def _running_days(key: tuple, start: date, end: date) -> tuple[date, ...]:
-    weekdays, zone, term, holidays, closures, extra_days = key
-    calendar = ServiceCalendar(
-        weekdays=weekdays,
-        zone=zone,
-        school_term=term,
-        public_holidays=holidays,
-        closures=dict(closures),
-        extra_days=dict(extra_days),
-    )
-    return tuple(day.date for day in calendar_days(calendar, start, end) if day.runs)
-
-
-def deadline_rule(schedule: ServiceSchedule) -> Deadline:
-    return parse_deadline(schedule.deadline)
-
-
-def deadline_of(schedule: ServiceSchedule, day: date) -> datetime:
-    """The last local minute to book or cancel ``day`` online."""
-    return deadline_for(deadline_rule(schedule), day)
-
-
 # --- booking and cancelling -----------------------------------------------------------
 
 
@@ -159,32 +83,6 @@ def _check_enrolment(enrolment: Enrolment, session: ServiceSession) -> None:
         )
 
 
-def in_time(schedule: ServiceSchedule, day: date, now: datetime | None = None) -> bool:
-    """Whether ``day`` can still be booked or cancelled online at ``now``."""
-    return is_in_time(deadline_rule(schedule), day, now or timezone.now())
-
-
-def describe_deadline(rule: Deadline) -> str:
-    """The rule in French, for parents: « jusqu'à 2 jours ouvrés avant, à 23 h 59 »."""
-    at = f"{rule.at.hour} h {rule.at.minute:02d}"
-    if rule.days_before == 0:
-        return f"jusqu'au jour même, à {at}"
-    if rule.days_before == 1 and rule.count == "calendar_days":
-        return f"jusqu'à la veille, à {at}"
-    kind = "ouvré" if rule.count == "working_days" else ""
-    plural = "s" if rule.days_before > 1 else ""
-    days = f"jour{plural} {kind}{plural if kind else ''}".strip()
-    return f"jusqu'à {rule.days_before} {days} avant, à {at}"
-
-
-def _deadline_message(rule: Deadline, day: date) -> str:
-    deadline = deadline_for(rule, day)
-    return (
-        f"La date limite pour le {day:%d/%m/%Y} était le {deadline:%d/%m/%Y} à "
-        f"{deadline:%H:%M} : adressez-vous au service pour toute modification."
-    )
-
-
 def book(
     enrolment: Enrolment,
     session: ServiceSession,
@@ -193,14 +91,14 @@ def book(
     user,
     by_agent: bool = False,
     now: datetime | None = None,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """Book ``days`` of ``session`` for the enrolled child. A full day puts the child on
-    that day's waiting list; past the deadline only an agent can book."""
+    that day's waiting list; past the deadline only an agent can book. ``calendars``:
+    the schedules' ``OpenDays`` already read for this change (see ``open_days_of``)."""
     _check_enrolment(enrolment, session)
     now = now or timezone.now()
-    schedule = session.schedule
-    rule = deadline_rule(schedule)
-    runs = set(service_days(schedule))
+    calendar = open_days_of(session.schedule, calendars)
     outcome = Outcome()
     wanted = sorted(set(days))
     with transaction.atomic():
@@ -222,14 +120,14 @@ def book(
         opened: list[Booking] = []
         late: set[date] = set()
         for day in wanted:
-            if day not in runs:
+            if day not in calendar.runs:
                 outcome.refused.append(
                     (day, f"Le service ne fonctionne pas le {day:%d/%m/%Y}.")
                 )
                 continue
-            if not is_in_time(rule, day, now):
+            if not calendar.in_time(day, now):
                 if not by_agent:
-                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    outcome.refused.append((day, calendar.late_message(day)))
                     continue
                 late.add(day)
             booking = existing.get(day)
@@ -252,8 +150,8 @@ def book(
                 _reopened(booking, now)
                 if booking is not None
                 else Booking(
-                    enrolment=enrolment,
-                    session=session,
+                    enrolment_id=enrolment.pk,
+                    session_id=session.pk,
                     date=day,
                     status=Booking.Status.BOOKED,
                     booked_at=now,
@@ -285,12 +183,13 @@ def cancel(
     user,
     by_agent: bool = False,
     now: datetime | None = None,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """Cancel booked ``days``; a freed place goes to the first child waiting for it, whose
     family is told by e-mail. Past the deadline only an agent can cancel."""
     _check_enrolment(enrolment, session)
     now = now or timezone.now()
-    rule = deadline_rule(session.schedule)
+    calendar = open_days_of(session.schedule, calendars)
     outcome = Outcome()
     wanted = sorted(set(days))
     with transaction.atomic():
@@ -321,9 +220,9 @@ def cancel(
                     day
                 )
                 continue
-            if not is_in_time(rule, day, now):
+            if not calendar.in_time(day, now):
                 if not by_agent:
-                    outcome.refused.append((day, _deadline_message(rule, day)))
+                    outcome.refused.append((day, calendar.late_message(day)))
                     continue
                 late.add(day)
             booking.status = Booking.Status.CANCELLED
@@ -347,14 +246,28 @@ def cancel(
 
 
 def simulate(
-    action, enrolment, session, days, *, user, now=None, by_agent: bool = False
+    action,
+    enrolment,
+    session,
+    days,
+    *,
+    user,
+    now=None,
+    by_agent: bool = False,
+    calendars: dict[int, OpenDays] | None = None,
 ) -> Outcome:
     """What ``book`` or ``cancel`` would do now, without doing it: the same code runs in
     a savepoint that is rolled back, so the preview a parent is shown follows the very
     rules of the change (nothing is kept: no trail, no e-mail)."""
     with transaction.atomic():
         outcome = action(
-            enrolment, session, days, user=user, now=now, by_agent=by_agent
+            enrolment,
+            session,
+            days,
+            user=user,
+            now=now,
+            by_agent=by_agent,
+            calendars=calendars,
         )
         transaction.set_rollback(True)
     return outcome
@@ -385,13 +298,13 @@ def _open(
 def _trail_all(bookings, action, now, user, by_agent, *, late: set[date]) -> None:
     """One ``BookingEvent`` per booking: who, when, by an agent or not, and whether
     it was past the deadline."""
-    user = user if getattr(user, "is_authenticated", False) else None
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
     BookingEvent.objects.bulk_create(
         BookingEvent(
-            booking=booking,
+            booking_id=booking.pk,
             action=action,
             at=now,
-            user=user,
+            user_id=user_id,
             by_agent=by_agent,
             after_deadline=booking.date in late,
         )

@@ -84,11 +84,14 @@ def calendar(request, enrolment_id):
         cells=cells,
         siblings=siblings,
     )
+    # The schedule's calendar and deadlines, read once for the form and the changes.
+    calendars = {}
     recurring_form = RecurringForm(
         posted if kind == RECURRING_FORM else None,
         schedule=schedule,
         enrolments=family_enrolments.order_by("child__birth_date", "pk"),
-        first_open=partial(first_open_day, schedule, now),
+        first_open=partial(first_open_day, schedule, now, calendars),
+        calendars=calendars,
         initial={"enfants": [enrolment.pk]},
         prefix="r",
     )
@@ -103,7 +106,9 @@ def calendar(request, enrolment_id):
         try:
             if step == CONFIRM:
                 with transaction.atomic():
-                    summary = run(changes, request.user, dry_run=False)
+                    summary = run(
+                        changes, request.user, dry_run=False, calendars=calendars
+                    )
                 request.session[SUMMARY_KEY] = {
                     "enrolment": enrolment.pk,
                     "month": month.isoformat(),
@@ -111,7 +116,9 @@ def calendar(request, enrolment_id):
                 }
                 return redirect("family_portal:bookings:result", enrolment.pk)
             if step != EDIT:
-                preview = readable(run(changes, request.user, dry_run=True))
+                preview = readable(
+                    run(changes, request.user, dry_run=True, calendars=calendars)
+                )
                 return render(
                     request,
                     "bookings/confirm.html",

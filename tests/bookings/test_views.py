@@ -6,6 +6,8 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -361,3 +363,30 @@ def test_a_service_with_several_sessions_has_a_box_per_session(
     assert sorted(
         Booking.objects.filter(enrolment=lea).values_list("session__name", "date")
     ) == sorted([("Accueil du soir", days[0]), ("Déjeuner", days[1])])
+
+
+def test_a_whole_period_for_two_children_reads_the_calendar_once(
+    signed_in, lea, tom, lunch, schedule
+):
+    """The weekly form over the whole period: the calendar (settings, closures) is read
+    once for both children, the child's existing days in one query each, and the
+    bookings and their trail written in bulk, whatever the number of days."""
+    data = {
+        "formulaire": "semaine",
+        "r-action": "reserver",
+        "r-jours_semaine": ["0", "1", "3", "4"],
+        "r-seances": [lunch.pk],
+        "r-du": open_days(schedule)[0].isoformat(),
+        "r-au": schedule.period.end.isoformat(),
+        "r-enfants": [lea.pk, tom.pk],
+        "etape": "confirmer",
+    }
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in.post(calendar_url(lea), data).status_code == 302
+    assert len(booked(lea)) > 40 and booked(lea) == booked(tom)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "bookings_calendarchange"' in sql for sql in statements) == 1
+    assert (
+        sum(sql.startswith('INSERT INTO "bookings_booking"') for sql in statements) == 2
+    )
+    assert len(statements) <= 26

@@ -179,6 +179,7 @@ def schedule_calendar(request, pk):
                 "created_by", "removed_by"
             ).order_by("-created_at")[:30],
             "deadline": services.describe_deadline(services.deadline_rule(schedule)),
+            "deadline_warning": services.deadline_mismatch(schedule),
         },
         icon="date",
         subtitle=f"{period.label} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y})",

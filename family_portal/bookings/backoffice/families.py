@@ -15,7 +15,7 @@ from family_portal.backoffice.links import family_url
 from family_portal.models import Enrolment, Family
 
 from .. import services
-from ..forms import MonthForm
+from ..forms import MonthForm, RecurringForm
 from ..models import AbsenceReport, Booking, BookingEvent, WaitingEntry
 from ..month import (
     month_asked,
@@ -24,12 +24,14 @@ from ..month import (
     month_title,
     months_of,
     readable,
+    recurring_changes,
     run,
 )
 from ..permissions import BOOK_FOR_FAMILY, VIEW_BOOKINGS, staff_required
 from .common import render
 
 PREVIEW, CONFIRM = "apercu", "confirmer"
+RECURRING_FORM = "semaine"
 
 
 def family_enrolments(family):
@@ -109,8 +111,10 @@ def carried_fields(post):
 @never_cache
 @staff_required(VIEW_BOOKINGS, BOOK_FOR_FAMILY)
 def counter_month(request, enrolment_pk):
-    """The agent's month of an enrolment: tick and untick days, see what it changes
-    and costs, confirm. Past the deadline too: the trail says the agent did it late."""
+    """The agent's month of an enrolment: tick and untick days, or book and cancel a
+    weekly pattern (for the child and the siblings enrolled in the same period), see
+    what it changes and costs, confirm. Past the deadline too: the trail says the agent
+    did it late."""
     enrolment = get_object_or_404(
         Enrolment.objects.filter(
             status__in=services.ACTIVE_ENROLMENTS, period__schedule__isnull=False
@@ -131,30 +135,71 @@ def counter_month(request, enrolment_pk):
         .filter(period=enrolment.period)
         .exclude(pk=enrolment.pk)
     )
+    recurring = posted is not None and posted.get("formulaire") == RECURRING_FORM
+    today = timezone.localdate(now)
+    calendars = {}
     form = MonthForm(
-        posted,
+        None if recurring else posted,
         cells=[cell.key for row in rows for cell in row.cells],
         siblings=siblings,
     )
+    recurring_form = RecurringForm(
+        posted if recurring else None,
+        schedule=schedule,
+        enrolments=family_enrolments(enrolment.family)
+        .filter(period=enrolment.period)
+        .order_by("child__birth_date", "pk"),
+        # At the counter the deadline does not hold: from the next service day.
+        first_open=lambda: next(
+            (
+                day
+                for day in services.open_days_of(schedule, calendars).days
+                if day >= today
+            ),
+            None,
+        ),
+        calendars=calendars,
+        initial={"enfants": [enrolment.pk]},
+        prefix="r",
+    )
+    posted_form = recurring_form if recurring else form
     here = (
         reverse("bookings_backoffice:counter_month", args=[enrolment.pk])
         + f"?mois={month:%Y-%m}"
     )
     preview = None
-    if posted is not None and form.is_valid():
-        changes = month_changes(form, enrolment, rows)
+    if posted is not None and posted_form.is_valid():
+        changes = (
+            recurring_changes(recurring_form)
+            if recurring
+            else month_changes(form, enrolment, rows)
+        )
         step = posted.get("etape", PREVIEW)
         try:
             if step == CONFIRM:
                 with transaction.atomic():
                     summary = readable(
-                        run(changes, request.user, dry_run=False, by_agent=True)
+                        run(
+                            changes,
+                            request.user,
+                            dry_run=False,
+                            by_agent=True,
+                            calendars=calendars,
+                        )
                     )
                 messages.success(request, _said(summary))
                 return redirect(here)
-            preview = readable(run(changes, request.user, dry_run=True, by_agent=True))
+            preview = readable(
+                run(
+                    changes,
+                    request.user,
+                    dry_run=True,
+                    by_agent=True,
+                    calendars=calendars,
+                )
+            )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            posted_form.add_error(None, error.message)
     ticked = (
         set(form.cleaned_data["jours"]) if form.is_bound and form.is_valid() else None
     )
@@ -177,13 +222,15 @@ def counter_month(request, enrolment_pk):
             "previous": months[index - 1] if index else None,
             "next": months[index + 1] if index + 1 < len(months) else None,
             "form": form,
+            "recurring_form": recurring_form,
             "preview": preview,
             "carried": carried_fields(posted) if preview else [],
             "deadline": services.describe_deadline(services.deadline_rule(schedule)),
+            "deadline_warning": services.deadline_mismatch(schedule),
         },
         icon="date",
         subtitle=f"{enrolment.period.activity.title}, {enrolment.period.label}",
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=400 if posted_form.is_bound and not posted_form.is_valid() else 200,
     )
 
 
