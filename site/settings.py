@@ -325,6 +325,11 @@ WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français")]
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # French stemming without accents: "ecole" finds "École", as SQLite's FTS5 does.
+    WAGTAILSEARCH_BACKENDS["default"]["BACKEND"] = (
+        "family_portal.discovery.postgres_search"
+    )
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

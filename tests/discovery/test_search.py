@@ -5,7 +5,6 @@ query too long and no result, and pagination."""
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
@@ -41,10 +40,6 @@ def test_an_activity_is_found_with_its_places_left(client, activities):
     assert "résultat" in html
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="PostgreSQL's search has no French unaccent configuration yet (known gap)",
-)
 def test_words_are_found_whatever_their_accents_and_all_are_required(
     client, activities
 ):

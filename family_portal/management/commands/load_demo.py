@@ -61,6 +61,8 @@ class Command(BaseCommand):
             f"  {'parent signed in with FranceConnect':<34} {'/compte/login/':<15} "
             f"« S'identifier avec FranceConnect », then {MERCIER['given_name']} "
             f"{MERCIER['family_name']}"
+        )
+        self.stdout.write(
             f"  {ANIMATEUR['role']:<34} {'/pointage/':<15} "
             f"{ANIMATEUR['username']:<26} {ANIMATEUR['password']}"
         )
