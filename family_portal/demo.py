@@ -56,5 +56,8 @@ def load_demo_family(commune):
         birth_date=datetime.date(2018, 11, 25),
         school_level="CE2",
         school="École élémentaire des Tilleuls",
+        # The family file the check-in list and the kitchen's headcount show.
+        diet="sans_porc",
+        health_notes="Asthme léger : ventoline dans le cartable, à donner en cas de toux.",
     )
     return family

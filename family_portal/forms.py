@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from home.forms import PortalModelForm
+from home.forms import PortalForm, PortalModelForm
 from home.forms_fields import CommuneField, CountryField
 
+from .child_photos import resized_photo
 from .models import Child, Family, Guardian
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -118,5 +119,39 @@ class GuardianForm(PortalModelForm):
 class ChildForm(PortalModelForm):
     class Meta:
         model = Child
-        fields = ["first_name", "last_name", "birth_date", "school_level", "school"]
-        widgets = {"birth_date": DATE_INPUT}
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_date",
+            "school_level",
+            "school",
+            "diet",
+            "diet_details",
+            "health_notes",
+        ]
+        widgets = {
+            "birth_date": DATE_INPUT,
+            "health_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "diet": _(
+                "Pour les repas de la cantine et du centre de loisirs. Une allergie "
+                "alimentaire suivie par un PAI : choisissez « PAI alimentaire »."
+            ),
+        }
+
+
+class ChildPhotoForm(PortalForm):
+    photo = forms.FileField(
+        label=_("Nouvelle photo"),
+        help_text=_(
+            "JPEG ou PNG, 5 Mo au plus. Elle aide l'équipe d'animation à reconnaître "
+            "votre enfant ; elle est réduite et n'est montrée qu'au service famille et "
+            "aux animateurs du lieu qui l'accueille."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+    def clean_photo(self):
+        # Checked and resized here, so that an error shows beside the field.
+        return resized_photo(self.cleaned_data["photo"])

@@ -1,4 +1,5 @@
-"""QF documents sent by families: PDF, JPEG or PNG up to 5 MB, type checked on content."""
+"""Files sent by families: PDF, JPEG or PNG up to 5 MB, type checked on content (QF
+documents, certificates; a child's photo accepts the images only)."""
 
 from pathlib import PurePath
 
@@ -25,8 +26,8 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def validate_qf_upload(upload):
-    """Return the real content type of an upload, or raise a French ValidationError."""
+def check_size(upload):
+    """Refuse an empty file or one over the limit (French ValidationError)."""
     if upload.size == 0:
         raise forms.ValidationError("Le fichier est vide.", code="empty")
     if upload.size > MAX_UPLOAD_SIZE:
@@ -36,10 +37,19 @@ def validate_qf_upload(upload):
             code="too_large",
             params={"size": file_size(upload.size)},
         )
+
+
+def sniff_upload(upload) -> str | None:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    content_type = sniff_content_type(head)
+    return sniff_content_type(head)
+
+
+def validate_qf_upload(upload):
+    """Return the real content type of an upload, or raise a French ValidationError."""
+    check_size(upload)
+    content_type = sniff_upload(upload)
     if content_type is None:
         raise forms.ValidationError(
             "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG. Envoyez votre "

@@ -12,7 +12,8 @@ from django.views.generic import TemplateView
 from home.accounts import is_staff_account
 from home.ids import parse_uuid
 
-from .forms import ChildForm, FamilyForm, GuardianForm
+from . import child_photos
+from .forms import ChildForm, ChildPhotoForm, FamilyForm, GuardianForm
 from .franceconnect import services as franceconnect
 from .models import Family
 
@@ -133,7 +134,16 @@ def family_edit(request):
     )
 
 
-def _edit_member(request, form_class, queryset, pk, titles, success):
+def _edit_member(
+    request,
+    form_class,
+    queryset,
+    pk,
+    titles,
+    success,
+    template="family_portal/form_page.html",
+    context=None,
+):
     instance = get_object_or_404(queryset, pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -144,11 +154,13 @@ def _edit_member(request, form_class, queryset, pk, titles, success):
         return redirect("family_portal:dashboard")
     return render(
         request,
-        "family_portal/form_page.html",
+        template,
         {
             "form": form,
             "title": titles[1] if instance else titles[0],
             "submit": "Enregistrer",
+            "instance": instance,
+            **(context or {}),
         },
     )
 
@@ -171,15 +183,59 @@ def guardian_edit(request, pk=None):
     )
 
 
+CHILD_TITLES = ("Ajouter un enfant", "Modifier un enfant")
+
+
 @family_required
 def child_edit(request, pk=None):
+    """The child's page: identity, school, diet and health notes; the photo has its own
+    form below (a refused photo loses nothing typed, a refused field no photo)."""
     return _edit_member(
         request,
         ChildForm,
         request.family.children.all(),
         pk,
-        ("Ajouter un enfant", "Modifier un enfant"),
+        CHILD_TITLES,
         "L'enfant est enregistré.",
+        template="family_portal/child_page.html",
+        context={"photo_form": ChildPhotoForm() if pk else None},
+    )
+
+
+@family_required
+def child_photo_edit(request, pk):
+    """Send a new photo of the child, or remove it (the form is on the child's page)."""
+    child = get_object_or_404(request.family.children.all(), pk=pk)
+    if request.method != "POST":
+        return redirect("family_portal:child_edit", pk=child.pk)
+    if request.POST.get("action") == "remove":
+        child_photos.remove_photo(child)
+        messages.success(request, f"La photo de {child.first_name} est retirée.")
+        return redirect("family_portal:child_edit", pk=child.pk)
+    photo_form = ChildPhotoForm(request.POST, request.FILES)
+    if photo_form.is_valid():
+        child_photos.set_photo(child, photo_form.cleaned_data["photo"])
+        messages.success(request, f"La photo de {child.first_name} est enregistrée.")
+        return redirect("family_portal:child_edit", pk=child.pk)
+    return render(
+        request,
+        "family_portal/child_page.html",
+        {
+            "form": ChildForm(instance=child),
+            "title": CHILD_TITLES[1],
+            "submit": "Enregistrer",
+            "instance": child,
+            "photo_form": photo_form,
+        },
+        status=400,
+    )
+
+
+@family_required
+def child_photo(request, pk):
+    """The photo, for the child's own family only (another family's child is a 404)."""
+    return child_photos.photo_response(
+        get_object_or_404(request.family.children.all(), pk=pk)
     )
 
 

@@ -48,6 +48,8 @@ def state(request, site_id, session_id, day):
             "children": listed.states(),
             "counts": listed.counts(),
             "closed": listed.closed,
+            # What the service worker keeps with the list (static/attendance/sw.js).
+            "photos": listed.photo_urls(),
         }
     )
 

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from family_portal.bookings.models import ServiceSchedule, ServiceSession
 from family_portal.models import Enrolment
 
-from .closing import ClosingError, close_month
-from .groups import manages_attendance
-from .models import Mark, Tap
+from .closing import ClosingError, close_month, reopen_month
+from .groups import can_reopen_month, manages_attendance
+from .models import Mark, MonthClosing, Tap
 from .report import export_csv, month_report
 from .services import month_bounds, month_closing, site_of
 from .taps import TapError, correct
@@ -108,6 +108,10 @@ def month(request, schedule_id, month):
             "report": report,
             "unchecked": report.unchecked(),
             "closing_by": (closer.get_full_name() or closer.username) if closer else "",
+            "may_reopen": closing is not None and can_reopen_month(request.user),
+            "reopenings": MonthClosing.objects.filter(
+                schedule=schedule, month=first, reopened_at__isnull=False
+            ).select_related("closed_by", "reopened_by"),
             "schedule": schedule,
             "month_key": first.strftime("%Y-%m"),
             "previous": (first - datetime.timedelta(days=1)).strftime("%Y-%m"),
@@ -151,6 +155,49 @@ def close(request, schedule_id, month):
     return redirect(
         "attendance_admin:month", schedule_id=schedule.pk, month=first.strftime("%Y-%m")
     )
+
+
+@never_cache
+@agents_only
+def reopen(request, schedule_id, month):
+    """Reopen a closed month: a permission of its own, a reason, kept on the closing."""
+    schedule = get_object_or_404(
+        ServiceSchedule.objects.select_related("period__activity"), pk=schedule_id
+    )
+    first = _month(month)
+    if not can_reopen_month(request.user):
+        raise PermissionDenied
+    back = reverse(
+        "attendance_admin:month",
+        kwargs={"schedule_id": schedule.pk, "month": first.strftime("%Y-%m")},
+    )
+    closing = month_closing(schedule.pk, first)
+    error = reason = ""
+    if closing is None:
+        error = f"Le mois de {first:%m/%Y} n'est pas clôturé : rien à rouvrir."
+    elif request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            reopen_month(schedule, first, user=request.user, reason=reason)
+        except ClosingError as problem:
+            error = str(problem)
+        else:
+            messages.success(
+                request,
+                f"Mois de {first:%m/%Y} rouvert : les pointages peuvent à nouveau être "
+                "modifiés. Clôturez-le une fois repris.",
+            )
+            return redirect(back)
+    response = render(
+        request,
+        "reopen.html",
+        f"Rouvrir le mois — {schedule.period.activity.title}",
+        {"closing": closing, "error": error, "reason": reason, "back": back},
+        subtitle=f"{schedule.period.label}, {first:%m/%Y}",
+    )
+    if error and closing is not None:
+        response.status_code = 400
+    return response
 
 
 FIELD_CHOICES = [

@@ -10,10 +10,12 @@ from home.demo import AGENTS_GROUP
 ANIMATEURS_GROUP = "Animateurs"
 CHECK_IN = "attendance.check_in"
 MANAGE = "attendance.manage_attendance"
+REOPEN = "attendance.reopen_month"
 
 AGENT_PERMISSIONS = (
     "check_in",
     "manage_attendance",
+    "reopen_month",
     "view_attendancesite",
     "add_attendancesite",
     "change_attendancesite",
@@ -54,3 +56,7 @@ def can_check_in(user) -> bool:
 
 def manages_attendance(user) -> bool:
     return bool(user and user.is_active and user.has_perm(MANAGE))
+
+
+def can_reopen_month(user) -> bool:
+    return manages_attendance(user) and user.has_perm(REOPEN)

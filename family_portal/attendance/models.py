@@ -56,6 +56,7 @@ class AttendanceSite(models.Model):
         permissions = [
             ("check_in", _("Pointer les présences des lieux où l'on est affecté")),
             ("manage_attendance", _("Suivre, corriger et clôturer les présences")),
+            ("reopen_month", _("Rouvrir un mois de présences clôturé")),
         ]
 
     def __str__(self):
@@ -179,7 +180,8 @@ class Tap(models.Model):
 
 class SessionClosure(models.Model):
     """A session the service did not run on a day (strike, trip), at one site or
-    everywhere: its bookings became ``closed``."""
+    everywhere: its bookings became ``closed``. Undone (a mistake, the strike called
+    off), they are booked again and the row keeps who undid it, when and why."""
 
     session = models.ForeignKey(
         "bookings.ServiceSession", on_delete=models.PROTECT, related_name="closures"
@@ -203,11 +205,36 @@ class SessionClosure(models.Model):
         verbose_name=_("par"),
     )
     closed_at = models.DateTimeField(_("le"), default=timezone.now)
+    # The bookings this closure made ``closed``: undoing it makes them booked again.
+    bookings = models.ManyToManyField(
+        "bookings.Booking",
+        related_name="+",
+        blank=True,
+        verbose_name=_("réservations fermées"),
+    )
+    undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulée par"),
+    )
+    undo_reason = models.CharField(
+        _("motif de l'annulation"), max_length=200, blank=True
+    )
 
     class Meta:
         verbose_name = _("séance non assurée")
         verbose_name_plural = _("séances non assurées")
         ordering = ["-date"]
+
+
+class MonthClosingQuerySet(models.QuerySet):
+    def in_force(self):
+        """The closings not reopened since: what makes a month closed."""
+        return self.filter(reopened_at__isnull=True)
 
 
 class MonthClosing(models.Model):
@@ -229,14 +256,32 @@ class MonthClosing(models.Model):
         verbose_name=_("par"),
     )
     closed_at = models.DateTimeField(_("clôturé le"), default=timezone.now)
+    # Reopened by an agent allowed to (``attendance.reopen_month``), with a reason: the
+    # row stays as the audit; closing the month again makes a new one.
+    reopened_at = models.DateTimeField(_("rouvert le"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rouvert par"),
+    )
+    reopen_reason = models.CharField(
+        _("motif de la réouverture"), max_length=300, blank=True
+    )
+
+    objects = MonthClosingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("mois clôturé")
         verbose_name_plural = _("mois clôturés")
-        ordering = ["-month"]
+        ordering = ["-month", "-closed_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "month"], name="one_closing_per_service_month"
+                fields=["schedule", "month"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="one_closing_per_service_month",
             )
         ]
 

@@ -28,8 +28,36 @@ def _absence(row: Row) -> str:
     return f'<span class="badge badge--absence">{text}</span>'
 
 
+def _care(row: Row) -> str:
+    """The photo (the name beside it says who: an empty alt), the diet and the health
+    notes of the family file."""
+    html = ""
+    if row.diet:
+        html += format_html(
+            '<span class="badge badge--diet">Régime : {}</span>', row.diet
+        )
+    if row.health_notes:
+        html += format_html(
+            '<span class="child__health"><strong>Santé :</strong> {}</span>',
+            row.health_notes,
+        )
+    return html
+
+
+def _photo(row: Row) -> str:
+    if not row.photo_url:
+        return (
+            '<span class="child__photo child__photo--none" aria-hidden="true"></span>'
+        )
+    return format_html(
+        '<img class="child__photo" src="{}" alt="" width="56" height="56">',
+        row.photo_url,
+    )
+
+
 def row_html(row: Row) -> str:
-    """One child's row: first name and initial, badges, and what the script needs
+    """One child's row: photo, first name and initial, badges, diet and health notes
+    (from the family file), and what the script needs
     (``data-timed``: arrival and departure; ``data-justifiable``: the certificate was
     accepted; ``data-closed``: the service did not run)."""
     flags = (
@@ -44,13 +72,15 @@ def row_html(row: Row) -> str:
         + LATE.format("" if row.late else " hidden")
     )
     return format_html(
-        '<li class="child" id="enfant-{pk}" data-enrolment="{pk}"{flags}>'
+        '<li class="child" id="enfant-{pk}" data-enrolment="{pk}"{flags}>{photo}'
         '<div class="child__who"><span class="child__name" id="nom-{pk}">{name}</span>'
-        '{badges}<span class="child__state" data-state></span></div></li>',
+        '{badges}{care}<span class="child__state" data-state></span></div></li>',
         pk=row.enrolment_id,
         flags=mark_safe(flags),  # noqa: S308 - constants
+        photo=mark_safe(_photo(row)),  # noqa: S308 - format_html
         name=f"{row.first_name} {row.initial}".strip(),
         badges=mark_safe(badges),  # noqa: S308 - constants
+        care=mark_safe(_care(row)),  # noqa: S308 - format_html
     )
 
 

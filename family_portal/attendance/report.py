@@ -131,7 +131,7 @@ def month_report(
         )
     closures = SessionClosure.objects.filter(
         session__schedule=schedule, date__range=(first, last)
-    ).select_related("session", "site", "closed_by")
+    ).select_related("session", "site", "closed_by", "undone_by")
     if site is not None:
         closures = closures.filter(site=site)
     report.closures = list(closures)

@@ -4,7 +4,9 @@
   is assigned to, an agent holding ``attendance.manage_attendance`` every site.
 - ``day_list(site, session, day)``: the check-in list (booked children first, then the
   children who came without booking, then those who may still be added), with only what
-  the list needs: first name and initial, the booked times, the day's absence report.
+  the list needs: first name and initial, photo, diet and health notes (from the family
+  file), the booked times, the day's absence report; never QF, prices, documents or
+  addresses.
 - ``presences_for(schedule, month)``: for billing, per child and session date, the
   status ``present``, ``absent``, ``absent_justified``, ``unchecked`` or ``closed``, the
   arrival and departure times, whether the mark was corrected after the month was closed,
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from family_portal.bookings.models import (
@@ -29,7 +32,7 @@ from family_portal.bookings.models import (
     ServiceSession,
 )
 from family_portal.bookings.services import ACTIVE_ENROLMENTS, TIME_UNITS, month_grid
-from family_portal.models import Enrolment
+from family_portal.models import Enrolment, describe_diet, photo_version
 
 from .groups import can_check_in, manages_attendance
 from .models import AttendanceSite, Mark, MonthClosing
@@ -108,9 +111,11 @@ def sessions_on(site: AttendanceSite, day: datetime.date) -> list[ServiceSession
 
 
 def month_closing(schedule_id: int, day: datetime.date) -> MonthClosing | None:
-    return MonthClosing.objects.filter(
-        schedule_id=schedule_id, month=day.replace(day=1)
-    ).first()
+    return (
+        MonthClosing.objects.in_force()
+        .filter(schedule_id=schedule_id, month=day.replace(day=1))
+        .first()
+    )
 
 
 # --- the day's list ------------------------------------------------------------------
@@ -135,6 +140,9 @@ class Row:
     mark: Mark | None
     absence: AbsenceReport | None = None
     late: bool = False
+    diet: str = ""  # as the animateur reads it: "Sans porc", "Autre régime : …"
+    health_notes: str = ""
+    photo_url: str = ""
 
     @property
     def justifiable(self) -> bool:
@@ -185,6 +193,10 @@ class DayList:
     def states(self) -> list[dict]:
         return [row.state() for row in self.rows + self.addable]
 
+    def photo_urls(self) -> list[str]:
+        """The photos of the list, which a tablet keeps with it for offline use."""
+        return [row.photo_url for row in self.rows + self.addable if row.photo_url]
+
     def counts(self) -> dict:
         rows = self.rows
         return {
@@ -224,17 +236,43 @@ class Enrolled:
     first_name: str
     last_name: str
     school: str
+    diet: str = ""
+    diet_details: str = ""
+    health_notes: str = ""
+    photo: str = ""
+
+    @property
+    def diet_text(self) -> str:
+        return describe_diet(self.diet, self.diet_details)
+
+
+def photo_url(site_id: int, enrolled: Enrolled) -> str:
+    """Where the list's animateurs get a child's photo; "" without one. The URL changes
+    with the photo (its random file name), so a tablet's copy is never stale."""
+    if not enrolled.photo:
+        return ""
+    url = reverse("attendance:photo", args=[site_id, enrolled.pk])
+    return f"{url}?v={photo_version(enrolled.photo)}"
+
+
+def served_enrolment(site: AttendanceSite, enrolment_id) -> Enrolled | None:
+    """One enrolment of a service the site hosts, if the site receives its child."""
+    for schedule in site.schedules.all():
+        for enrolled in served_enrolments(site, schedule, enrolment_id=enrolment_id):
+            return enrolled
+    return None
 
 
 def served_enrolments(
-    site: AttendanceSite, schedule: ServiceSchedule
+    site: AttendanceSite, schedule: ServiceSchedule, *, enrolment_id=None
 ) -> list[Enrolled]:
     """The enrolments of the service's period whose child this site receives."""
+    enrolments = Enrolment.objects.filter(period_id=schedule.period_id)
+    if enrolment_id is not None:
+        enrolments = enrolments.filter(pk=enrolment_id)
     enrolled = [
         Enrolled(*values)
-        for values in Enrolment.objects.filter(
-            period_id=schedule.period_id
-        ).values_list(
+        for values in enrolments.values_list(
             "pk",
             "status",
             "unit",
@@ -242,6 +280,10 @@ def served_enrolments(
             "child__first_name",
             "child__last_name",
             "child__school",
+            "child__diet",
+            "child__diet_details",
+            "child__health_notes",
+            "child__photo",
         )
     ]
     schools = site.school_names()
@@ -292,6 +334,9 @@ def day_list(
             mark=mark,
             absence=absences.get(enrolment.child_id),
             late=is_late(mark, session, day, now),
+            diet=enrolment.diet_text,
+            health_notes=enrolment.health_notes,
+            photo_url=photo_url(site.pk, enrolment),
         )
         if booked:
             result.booked.append(row)
@@ -400,7 +445,7 @@ def presences_for(
                 corrected=bool(mark and mark[3]),
             )
         )
-    closing = MonthClosing.objects.filter(schedule=schedule, month=first).first()
+    closing = month_closing(schedule.pk, first)
     return MonthPresences(
         month=first,
         closed=closing is not None,

@@ -3,7 +3,8 @@ back) and what an agent corrects.
 
 Each tap names a child's enrolment, a session, a day, one field (``status``,
 ``arrival`` or ``departure``), its value, the time it was made on the device and an id
-made there. A tap whose id was already received is answered as before and changes
+made there (and the account it was made under: a tap of another account than the
+sender's is held back, see ``_made_by_another``). A tap whose id was already received is answered as before and changes
 nothing; for each field of a mark the tap made last wins, whatever order taps arrive in
 (a device's clock ahead of the server's counts as the time of receipt). In a closed
 month a change needs an agent and a reason, and is kept as a correction.
@@ -31,6 +32,20 @@ FIELDS = {choice.value for choice in Tap.Field}
 MAX_BATCH = 1000
 
 
+HELD_MESSAGE = (
+    "Pointage fait sous un autre compte : il reste sur l'appareil et sera envoyé quand "
+    "son auteur se reconnectera."
+)
+
+
+def _made_by_another(raw, user) -> bool:
+    """The tablet names the account a tap was made under (``user``); a tap of another
+    account than the one sending is held back, not refused (its author sends it)."""
+    if not isinstance(raw, dict) or raw.get("user") in (None, ""):
+        return False
+    return str(raw.get("user")) != str(getattr(user, "pk", ""))
+
+
 class TapError(Exception):
     """A tap that cannot be recorded; the message is French, for the animateur."""
 
@@ -38,7 +53,7 @@ class TapError(Exception):
 @dataclass
 class Result:
     tap_id: str
-    outcome: str  # applied, superseded, duplicate, refused, invalid
+    outcome: str  # applied, superseded, duplicate, refused, invalid, held
     message: str = ""
     mark: Mark | None = None
 
@@ -111,6 +126,11 @@ def record_taps(user, payload, *, reason: str = "", now=None) -> list[Result]:
     parsed: list[tuple[int, _Tap]] = []
     for raw in payload:
         tap_id = str(raw.get("id", "")) if isinstance(raw, dict) else ""
+        if _made_by_another(raw, user):
+            # A shared tablet's tap made under another account: never recorded under
+            # this one; the tablet keeps it until its author signs in again.
+            results.append(Result(tap_id, "held", HELD_MESSAGE))
+            continue
         try:
             tap = _parse(raw, now)
         except TapError as error:
@@ -152,7 +172,7 @@ def _record(user, parsed, results, reason, now) -> None:
     days = {tap.date for _, tap in parsed}
     closings = {
         (c.schedule_id, c.month)
-        for c in MonthClosing.objects.filter(
+        for c in MonthClosing.objects.in_force().filter(
             schedule_id__in={s.schedule_id for s in sessions.values()},
             month__in={day.replace(day=1) for day in days},
         )

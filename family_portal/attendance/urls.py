@@ -36,9 +36,15 @@ urlpatterns = [
         api.state,
         name="state",
     ),
+    path("<int:site_id>/photos/<int:enrolment_id>.jpg", views.photo, name="photo"),
     path(
         "<int:site_id>/<int:session_id>/<day:day>/fermer/",
         views.close_session,
         name="close",
+    ),
+    path(
+        "<int:site_id>/<int:session_id>/<day:day>/rouvrir/",
+        views.undo_close_session,
+        name="undo_close",
     ),
 ]

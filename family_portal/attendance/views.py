@@ -11,18 +11,28 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.staticfiles import finders
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from .closing import ClosingError
+from family_portal import child_photos
+from family_portal.models import Child
+
+from .closing import ClosingError, closure_in_force, undo_closure
 from .closing import close_session as close_list
 from .groups import can_check_in, manages_attendance
 from .rendering import rows_html
-from .services import check_session, check_site, day_list, sessions_on, sites_for
+from .services import (
+    check_session,
+    check_site,
+    day_list,
+    served_enrolment,
+    sessions_on,
+    sites_for,
+)
 
 LOGIN = reverse_lazy("attendance:login")
 
@@ -137,6 +147,60 @@ def close_session(request, site_id, session_id, day):
             "session": session,
             "day": day,
             "back": back,
+            "error": error,
+            "reason": reason,
+            "activity": session.schedule.period.activity,
+        },
+        status=400 if error else 200,
+    )
+
+
+@animateurs_only
+def photo(request, site_id, enrolment_id):
+    """A child's photo, for the animateurs of a site receiving the child (the list's
+    rows link here); any other child is a 404, another site a 403."""
+    site = check_site(request.user, site_id)
+    enrolled = served_enrolment(site, enrolment_id)
+    if enrolled is None or not enrolled.photo:
+        raise Http404("Pas de photo pour cet enfant dans ce lieu.")
+    return child_photos.photo_response(Child.objects.get(pk=enrolled.child_id))
+
+
+@animateurs_only
+def undo_close_session(request, site_id, session_id, day):
+    """The service did run after all: undo the list's "service closed" (its bookings
+    are booked again), with a reason, in the trail."""
+    site = check_site(request.user, site_id)
+    session = check_session(site, session_id)
+    back = reverse("attendance:list", args=[site.pk, session.pk, day])
+    closure = closure_in_force(site, session, day)
+    if closure is None:
+        messages.info(request, "Cette séance n'est pas notée comme non assurée.")
+        return redirect(back)
+    error = ""
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("motif", "")
+        try:
+            restored = undo_closure(closure, user=request.user, reason=reason)
+        except ClosingError as problem:
+            error = str(problem)
+        else:
+            messages.success(
+                request,
+                f"Fermeture annulée : {restored} réservation(s) remise(s) à l'état "
+                "« Réservé ».",
+            )
+            return redirect(back)
+    return render(
+        request,
+        "attendance/reopen.html",
+        {
+            "site": site,
+            "session": session,
+            "day": day,
+            "back": back,
+            "closure": closure,
             "error": error,
             "reason": reason,
             "activity": session.schedule.period.activity,

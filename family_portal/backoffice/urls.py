@@ -10,6 +10,7 @@ app_name = "family_backoffice"
 urlpatterns = [
     path("justificatifs/<int:pk>/", views.document_check, name="document_check"),
     path("justificatifs/<int:pk>/fichier/", views.document_file, name="document_file"),
+    path("enfants/<int:pk>/photo.jpg", views.child_photo, name="child_photo"),
     path("qf-a-verifier/", views.qf_pending_queue, name="qf_pending"),
     path(
         "familles/<int:pk>/actualiser-qf/", views.family_refresh, name="family_refresh"

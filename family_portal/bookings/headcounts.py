@@ -6,10 +6,9 @@ One grouped query over the day's bookings, whatever the number of children; days
 service does not run (an agent closed it after the families booked) are left out of the
 counts and listed apart, with their reason.
 
-Diets: the family file has no diet field yet (``Child`` records no "sans porc",
-"végétarien" or PAI). When it does, name the field in ``DIET_FIELD``: the query groups by
-it, each line's ``diets`` counts the children per diet, and the screen and the exports
-show them (the column appears as soon as one line has a diet).
+Diets: the query groups by the child's diet (``Child.diet``, named in ``DIET_FIELD``),
+each line's ``diets`` counts the meals per diet, and the screen and the exports show
+them (the column appears as soon as one line has a diet).
 """
 
 from __future__ import annotations
@@ -21,12 +20,13 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, FilteredRelation, Q
 
 from activities.service_calendar import describe_day
+from family_portal.models import describe_diet
 
 from .models import Booking, ServiceSession, SiteSource
 from .services import calendar_settings, service_calendar
 
-# The Child field holding the child's diet, once the family file has one.
-DIET_FIELD: str | None = None
+# The Child field holding the child's diet.
+DIET_FIELD: str | None = "diet"
 NO_SCHOOL = "École non renseignée"
 LONGEST = 31  # days in one headcount
 
@@ -49,7 +49,8 @@ class HeadcountLine:
     @property
     def diets_text(self) -> str:
         return ", ".join(
-            f"{name} : {count}" for name, count in sorted(self.diets.items())
+            f"{describe_diet(code)} : {count}"
+            for code, count in sorted(self.diets.items())
         )
 
 
@@ -167,8 +168,10 @@ def headcounts(
         )
         line.booked += row["booked"]
         line.absent += row["absent"]
-        if DIET_FIELD and row[f"enrolment__child__{DIET_FIELD}"]:
-            line.diets[row[f"enrolment__child__{DIET_FIELD}"]] += row["booked"]
+        # Meals to cook: the children expected (booked, not reported absent).
+        meals = row["booked"] - row["absent"]
+        if DIET_FIELD and row[f"enrolment__child__{DIET_FIELD}"] and meals:
+            line.diets[row[f"enrolment__child__{DIET_FIELD}"]] += meals
     return Headcount(
         first,
         last,
@@ -208,7 +211,7 @@ def table(headcount: Headcount) -> tuple[list[str], list[list]]:
     """The headcount as a header and rows of typed values, for CSV and XLSX."""
     header = list(COLUMNS)
     if headcount.has_diets:
-        header.append("Régimes")
+        header.append("Régimes (repas attendus)")
     rows = []
     for line in headcount.lines:
         row = [

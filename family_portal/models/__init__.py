@@ -22,12 +22,15 @@ from .families import (
     COUNTRY_VALIDATOR,
     POSTCODE_VALIDATOR,
     Child,
+    Diet,
     Family,
     FamilyAccount,
     Guardian,
     Residence,
     SchoolLevel,
     Sex,
+    describe_diet,
+    photo_version,
 )
 from .jobs import BackgroundJob
 from .quotients import QfDocument, QuotientRecord
@@ -51,6 +54,7 @@ __all__ = [
     "CertificateBatch",
     "CertificateNumberSequence",
     "Child",
+    "Diet",
     "Enrolment",
     "EnrolmentPriceChange",
     "EnrolmentQuerySet",
@@ -64,6 +68,8 @@ __all__ = [
     "QuotientRecord",
     "Residence",
     "SchoolLevel",
+    "describe_diet",
+    "photo_version",
     "Sex",
     "TaxNoticeRule",
     "private_storage",

@@ -1,5 +1,7 @@
 """Families, their guardians (parents) and children, with the codes and choices they use."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from home import communes
 from home.names import PersonNameField
 from qf_connector import limits
+
+from .storage import private_storage
 
 COG_VALIDATOR = RegexValidator(
     r"^([013-9]\d|2[AB1-9])\d{3}$",
@@ -45,6 +49,39 @@ class SchoolLevel(models.TextChoices):
     CM2 = "CM2", _("CM2")
     COLLEGE = "college", _("Collège")
     LYCEE = "lycee", _("Lycée")
+
+
+class Diet(models.TextChoices):
+    """What the kitchen must know to cook a child's meal."""
+
+    NONE = "", _("Aucun régime particulier")
+    NO_PORK = "sans_porc", _("Sans porc")
+    NO_MEAT = "sans_viande", _("Sans viande")
+    VEGETARIAN = "vegetarien", _("Végétarien")
+    GLUTEN_FREE = "sans_gluten", _("Sans gluten")
+    PAI = "pai", _("PAI alimentaire (allergie)")
+    OTHER = "autre", _("Autre régime")
+
+
+def describe_diet(diet: str, details: str = "") -> str:
+    """A diet as the kitchen and the animateurs read it ("" without one)."""
+    label = str(Diet(diet).label) if diet in Diet.values and diet else ""
+    details = (details or "").strip()
+    if label and details:
+        return f"{label} : {details}"
+    return label or details
+
+
+def photo_version(name: str) -> str:
+    """What changes with a photo (its random file name, see ``child_photo_path``): the
+    photo's URLs carry it, so that no cache ever shows a replaced photo."""
+    return name.rsplit("/", 1)[-1].split(".")[0][:12] if name else ""
+
+
+def child_photo_path(child, filename):
+    # A random name: the file's name says nothing of the child, and a new photo gets a
+    # new name (the check-in tablets' cache never shows an old one).
+    return f"photos-enfants/{uuid.uuid4().hex}.jpg"
 
 
 class Family(models.Model):
@@ -341,6 +378,35 @@ class Child(models.Model):
         _("niveau scolaire"), max_length=10, choices=SchoolLevel.choices, blank=True
     )
     school = models.CharField(_("école"), max_length=150, blank=True)
+    # The family file the check-in list and the kitchen read: shown to the family, the
+    # family service and the animateurs of the sites receiving the child, nobody else.
+    diet = models.CharField(
+        _("régime alimentaire"), max_length=20, choices=Diet.choices, blank=True
+    )
+    diet_details = models.CharField(
+        _("précisions sur le régime"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : sans porc ni bœuf, allergie à l'arachide."),
+    )
+    health_notes = models.TextField(
+        _("santé, allergies, PAI"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "Ce que l'équipe qui accueille l'enfant doit savoir (allergie, traitement, "
+            "PAI, conduite à tenir). Visible seulement de vous, du service famille et "
+            "des animateurs du lieu qui accueille l'enfant."
+        ),
+    )
+    # Set only through family_portal/child_photos.py (checked, resized, private).
+    photo = models.FileField(
+        _("photo"),
+        upload_to=child_photo_path,
+        storage=private_storage,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("enfant")
@@ -351,14 +417,25 @@ class Child(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def clean(self):
+        errors = {}
         if self.birth_date and self.birth_date > timezone.localdate():
-            raise ValidationError(
-                {
-                    "birth_date": _(
-                        "La date de naissance ne peut pas être dans le futur."
-                    )
-                }
+            errors["birth_date"] = _(
+                "La date de naissance ne peut pas être dans le futur."
             )
+        if self.diet == Diet.OTHER and not self.diet_details.strip():
+            errors["diet_details"] = _(
+                "Précisez le régime : la cuisine doit savoir ce qu'elle prépare."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def photo_version(self) -> str:
+        return photo_version(self.photo.name if self.photo else "")
+
+    @property
+    def diet_text(self) -> str:
+        return describe_diet(self.diet, self.diet_details)
 
     def age_on(self, day):
         years = day.year - self.birth_date.year

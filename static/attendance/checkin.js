@@ -3,7 +3,12 @@
    the time it was made), shown at once, and sent when the network allows; a tap sent
    twice is recorded once by the server. Each field shows the latest tap, this tablet's or
    another's (the server's state is read again every few seconds). The status line says
-   whether everything is sent. */
+   whether everything is sent.
+
+   A tablet is shared: each tap keeps the account that made it, and is sent only while
+   that account is signed in. Taps left by somebody else (signed out before the network
+   came back) are held on the tablet, neither shown nor sent under the current account,
+   and the status line says so; signing out with taps not sent asks to confirm. */
 "use strict";
 
 (function () {
@@ -18,12 +23,14 @@
   const FIELDS = ["status", "arrival", "departure"];
   const LABELS = {present: "Présent", absent: "Absent", absent_justified: "Absence justifiée", "": "Non pointé"};
   const POLL_MS = 5000;
+  const USER = Number(root.dataset.user);
 
   const syncBox = root.querySelector("[data-sync]");
   const syncText = root.querySelector("[data-sync-text]");
   let server = {};
-  let taps = [];          // this list's taps, from IndexedDB
-  let pending = 0;        // unsent taps of every list on this tablet
+  let taps = [];          // this list's taps by this account (or already sent), from IndexedDB
+  let pending = 0;        // this account's unsent taps of every list on this tablet
+  let held = [];          // other accounts' unsent taps: never sent from this session
   let sending = false;
   let problem = "";
   let lastSent = null;
@@ -94,10 +101,13 @@
   const allTaps = () => store("readonly", (taps) => taps.getAll());
   const putTaps = (list) => store("readwrite", (taps) => { list.forEach((tap) => taps.put(tap)); return null; });
 
+  const mine = (tap) => tap.user === USER;
+
   function reload() {
     return allTaps().then((every) => {
-      taps = every.filter((tap) => tap.list === LIST);
-      pending = every.filter((tap) => !tap.sent).length;
+      taps = every.filter((tap) => tap.list === LIST && (tap.sent || mine(tap)));
+      pending = every.filter((tap) => !tap.sent && mine(tap)).length;
+      held = every.filter((tap) => !tap.sent && !mine(tap));
     });
   }
 
@@ -201,7 +211,21 @@
     syncText.textContent = text;
     syncBox.dataset.pending = String(pending);
     syncBox.classList.toggle("sync--pending", pending > 0);
+    heldBox.hidden = !held.length;
+    heldBox.dataset.held = String(held.length);
+    if (held.length) {
+      const names = Array.from(new Set(held.map((tap) => tap.userName || "un autre compte")));
+      heldBox.textContent = held.length + " pointage(s) fait(s) sur cet appareil par " +
+        names.join(", ") + " ne sont pas encore envoyés. Ils ne seront jamais envoyés " +
+        "sous votre nom : ils partiront quand cette personne se reconnectera ici.";
+    }
   }
+
+  const heldBox = document.createElement("p");
+  heldBox.className = "notice sync-held";
+  heldBox.dataset.held = "0";
+  heldBox.hidden = true;
+  syncBox.after(heldBox);
 
   // --- taps --------------------------------------------------------------------------
   function newId() {
@@ -217,6 +241,7 @@
     const tap = {
       id: newId(), list: LIST, site: SITE, session: SESSION, date: DATE,
       enrolment, field, value, at: new Date().toISOString(), sent: false,
+      user: USER, userName: root.dataset.userName,
     };
     taps.push(tap);
     pending += 1;
@@ -246,7 +271,7 @@
   function send() {
     if (sending || !navigator.onLine) { renderSync(); return Promise.resolve(); }
     return allTaps().then((every) => {
-      const unsent = every.filter((tap) => !tap.sent).slice(0, 500);
+      const unsent = every.filter((tap) => !tap.sent && mine(tap)).slice(0, 500);
       if (!unsent.length) return refresh();
       sending = true;
       renderSync();
@@ -257,6 +282,7 @@
         body: JSON.stringify({taps: unsent.map((tap) => ({
           id: tap.id, site: tap.site, session: tap.session, date: tap.date,
           enrolment: tap.enrolment, field: tap.field, value: tap.value, at: tap.at,
+          user: tap.user,
         }))}),
       }).then((response) => response.json().catch(() => ({})).then((body) => {
         if (!response.ok) throw new Error(body.error || "le serveur a répondu " + response.status);
@@ -264,7 +290,7 @@
         unsent.forEach((tap) => { byId[tap.id] = tap; });
         (body.results || []).forEach((result) => {
           const tap = byId[result.id];
-          if (!tap) return;
+          if (!tap || result.outcome === "held") return;  // another account's: kept
           tap.sent = true;
           if (result.outcome === "refused" || result.outcome === "invalid") {
             tap.refused = true;
@@ -292,6 +318,24 @@
       .then((body) => { if (body && body.children) readServer(body.children); })
       .catch(() => null)
       .then(render);
+  }
+
+  // Signing out with taps not sent: say what becomes of them, then a second click.
+  const logout = document.querySelector(".logout-form");
+  if (logout) {
+    logout.addEventListener("submit", (event) => {
+      if (!pending || logout.dataset.confirmed) return;
+      event.preventDefault();
+      logout.dataset.confirmed = "true";
+      const warning = document.createElement("p");
+      warning.className = "notice notice--error";
+      warning.setAttribute("role", "alert");
+      warning.textContent = pending + " pointage(s) ne sont pas encore envoyés. Ils restent " +
+        "sur cet appareil et partiront à votre prochaine connexion ici ; personne d'autre " +
+        "ne les enverra. Cliquez à nouveau sur « Se déconnecter » pour confirmer.";
+      syncBox.before(warning);
+      logout.querySelector("button").textContent = "Se déconnecter quand même";
+    });
   }
 
   window.addEventListener("online", send);

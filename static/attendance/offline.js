@@ -36,6 +36,15 @@
     if (place) place.textContent = text;
   }
 
+  // The sign-in page (after a sign-out, or before somebody else signs in): the lists
+  // kept for offline use (names, photos, health notes) go; taps not sent stay.
+  if (location.pathname === body.dataset.scope + "connexion/") {
+    navigator.serviceWorker.getRegistration(body.dataset.scope).then((registration) => {
+      if (registration && registration.active) registration.active.postMessage({type: "forget"});
+    });
+    return;
+  }
+
   navigator.serviceWorker.register(body.dataset.serviceWorker, {scope: body.dataset.scope})
     .then(() => navigator.serviceWorker.ready)
     .then((registration) => new Promise((resolve) => {

@@ -1,7 +1,7 @@
 /* The check-in pages' service worker (served at /pointage/sw.js, scope /pointage/).
    Every GET it sees goes to the network first and is kept; when the network is down the
    kept copy answers, so an open list survives a reload without Wi-Fi. The page asks it
-   to keep the day's lists ahead of time ("keep" messages). Taps are not its business:
+   to keep the day's lists ahead of time ("keep" messages), with their photos. Taps are not its business:
    the page keeps them in IndexedDB and sends them itself. */
 "use strict";
 
@@ -50,16 +50,45 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(fromNetwork(request));
 });
 
+/* "forget": somebody signed out; drop the kept lists and photos (the pages stay
+   cached only for the next animateur who keeps them again), keep the static files and
+   the offline page. */
+function forget() {
+  return caches.open(CACHE).then((cache) => cache.keys().then((requests) => Promise.all(
+    requests.filter((request) => {
+      const path = new URL(request.url).pathname;
+      return path.startsWith(SCOPE) && path !== SCOPE + "hors-ligne/" && path !== SCOPE + "sw.js";
+    }).map((request) => cache.delete(request)))));
+}
+
 self.addEventListener("message", (event) => {
   const data = event.data || {};
+  if (data.type === "forget") {
+    event.waitUntil(forget());
+    return;
+  }
   if (data.type !== "keep" || !Array.isArray(data.urls)) return;
   const port = event.ports && event.ports[0];
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => Promise.all(data.urls.map((url) =>
-        fetch(url, {credentials: "same-origin", cache: "no-store"})
-          .then((response) => response.ok ? cache.put(url, response) : null)
-          .catch(() => null))))
+      .then((cache) => Promise.all(data.urls.map((url) => keep(cache, url))))
       .then(() => port && port.postMessage({kept: data.urls.length}))
       .catch(() => port && port.postMessage({kept: 0})));
 });
+
+/* Keep one URL; a list's state (etat.json) names the list's photos, kept with it (a
+   few kB each: the server makes them small), unless already kept (their URL changes
+   with the photo). */
+function keep(cache, url) {
+  return fetch(url, {credentials: "same-origin", cache: "no-store"})
+    .then((response) => {
+      if (!response.ok) return null;
+      const photos = new URL(url, self.location.href).pathname.endsWith("/etat.json")
+        ? response.clone().json().then((body) => body.photos || []).catch(() => [])
+        : Promise.resolve([]);
+      return cache.put(url, response).then(() => photos).then((urls) => Promise.all(
+        urls.map((photo) => cache.match(photo).then((found) => found || fetch(photo, {credentials: "same-origin"})
+          .then((answer) => (answer.ok ? cache.put(photo, answer) : null))))));
+    })
+    .catch(() => null);
+}

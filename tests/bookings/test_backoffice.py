@@ -336,7 +336,7 @@ def test_the_headcount_screen_and_its_exports(agent_client, busy_day, schedule):
     assert response.status_code == 200
     body = text(response)
     assert "École des Tilleuls" in body and "Absences signalées" in body
-    assert "la fiche enfant ne les enregistre pas encore" in body
+    assert "Régimes" not in body  # no child has a diet
 
     response = agent_client.get(headcount_url(busy_day, "csv"))
     assert response["Content-Type"].startswith("text/csv")

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from wagtail.models import Site
 
+from family_portal import child_photos
 from family_portal import enrolment as enrolments
 from family_portal.attendance.groups import ensure_groups as ensure_attendance_groups
 from family_portal.attendance.models import (
@@ -164,6 +165,17 @@ def family_service_patterns():
 # -- the scene ------------------------------------------------------------------------------
 
 
+def photo_upload():
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    output = BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(output, "JPEG")
+    return SimpleUploadedFile("mathurin.jpg", output.getvalue())
+
+
 @pytest.fixture
 def scene(canteen, groups):
     commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
@@ -174,7 +186,13 @@ def scene(canteen, groups):
     guardian = GuardianFactory(
         family=family, birth_name="Quiroga", first_name="Aurélie"
     )
-    child = ChildFactory(family=family, first_name="Mathurin", last_name="Quiroga")
+    child = ChildFactory(
+        family=family,
+        first_name="Mathurin",
+        last_name="Quiroga",
+        diet="sans_gluten",
+        health_notes="PAI de Mathurin Quiroga",
+    )
     sister = ChildFactory(family=family, first_name="Philibertine", last_name="Quiroga")
     today = timezone.localdate()
     record = QuotientRecord.objects.create(
@@ -331,7 +349,8 @@ def scene(canteen, groups):
     other = FamilyFactory(name="Famille Roux", users=[other_parent])
     GuardianFactory(family=other, birth_name="Roux", first_name="Paul")
     ChildFactory(family=other, first_name="Jules", last_name="Roux")
-    return {
+    child_photos.set_photo(child, child_photos.resized_photo(photo_upload()))
+    yield {
         "owner": owner,
         "other_parent": other_parent,
         "family": family,
@@ -367,6 +386,8 @@ def scene(canteen, groups):
         "session": lunch,
         "today": today,
     }
+    child.refresh_from_db()
+    child_photos.remove_photo(child)
 
 
 MODELADMIN_OBJECTS = {
@@ -403,6 +424,10 @@ OBJECT_OF = {
     "bookings_backoffice:certificate_file": "absence",
     "family_portal:guardian_edit": "guardian",
     "family_portal:child_edit": "child",
+    "family_portal:child_photo": "child",
+    "family_portal:child_photo_edit": "child",
+    "family_backoffice:child_photo": "child",
+    "attendance:photo": "enrolment",
     "family_portal:bookings:calendar": "enrolment",
     "family_portal:bookings:result": "enrolment",
     "attendance_admin:correct": "enrolment",
@@ -544,7 +569,15 @@ def owner_state():
             Guardian.objects.values_list("pk", "family_id", "birth_name", "first_name")
         ),
         "children": sorted(
-            Child.objects.values_list("pk", "family_id", "first_name", "school")
+            Child.objects.values_list(
+                "pk",
+                "family_id",
+                "first_name",
+                "school",
+                "diet",
+                "health_notes",
+                "photo",
+            )
         ),
         "batches": CertificateBatch.objects.count(),
         "bookings": sorted(Booking.objects.values_list("pk", "status")),

@@ -8,6 +8,7 @@ from .campaigns import (
     campaign_resume,
     campaign_status,
 )
+from .children import child_photo
 from .counter_desk import counter_enrol, counter_search
 from .enrolments import (
     enrolment_cancel,
@@ -30,6 +31,7 @@ __all__ = [
     "campaign_resume",
     "campaign_status",
     "period_capacity",
+    "child_photo",
     "counter_enrol",
     "counter_search",
     "document_check",

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from activities.models import ActivityPage
 
 from .. import exports
-from ..headcounts import DIET_FIELD, headcounts
+from ..headcounts import headcounts
 from ..permissions import VIEW_BOOKINGS, staff_required
 from .common import render
 from .forms import HeadcountForm
@@ -51,7 +51,6 @@ def headcount_view(request):
             "form": form,
             "result": result,
             "query": query.urlencode() or f"du={tomorrow.isoformat()}",
-            "diets_recorded": DIET_FIELD is not None,
         },
         icon="list-ul",
         status=200 if form.is_valid() else 400,
