@@ -7,9 +7,11 @@ from wagtail.admin.menu import MenuItem
 
 from family_portal.backoffice.permissions import is_family_agent
 from family_portal.payments.account import ACCOUNT_SECTION_HOOK
+from family_portal.reminders.hooks import DEBIT_HOOK
 
 from . import admin_urls
 from .mandates import active_mandate, offered
+from .models import DebitLine
 
 
 class DirectDebitMenuItem(MenuItem):
@@ -43,4 +45,16 @@ def mandate_section(request, family):
         "directdebit/account_section.html",
         {"mandate": active_mandate(family)},
         request=request,
+    )
+
+
+@hooks.register(DEBIT_HOOK)
+def invoices_under_debit(invoices):
+    """The reminders' question: the invoices sent to the bank for a debit not collected
+    nor returned yet (the money is on its way: no reminder)."""
+    return set(
+        DebitLine.objects.filter(
+            invoice__in=[invoice.pk for invoice in invoices],
+            status=DebitLine.Status.SENT,
+        ).values_list("invoice_id", flat=True)
     )

@@ -2,13 +2,13 @@
 billing does; this app never imports them).
 
 - ``DEBIT_HOOK``: ``fn(invoices) -> set of invoice ids`` under a direct debit in
-  progress (the SEPA app answers; nobody by default). They get no reminder and block no
+  progress (answered by the directdebit app). They get no reminder and block no
   enrolment: the money is on its way.
 - ``CREDIT_HOOK``: ``fn(pairs) -> {(family_id, regie_id): Decimal}``, the credit each
   family holds at each régie. Every app answering knows the same money from its side
   (an overpayment may be both an invoice paid beyond its amount and a credit row), so
   the largest answer counts, never their sum. This app answers with what billing knows
-  (``owed.billing_credits``); the payments app may answer with its credits.
+  (``owed.billing_credits``); the payments app answers with its credit rows.
 """
 
 from __future__ import annotations

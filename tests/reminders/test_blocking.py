@@ -14,6 +14,8 @@ from wagtail import hooks
 from family_portal.billing.corrections import issue_credit_note
 from family_portal.billing.models import Invoice
 from family_portal.models import Enrolment
+from family_portal.payments.models import Method
+from family_portal.payments.services import record_payment, reverse_payment
 from family_portal.reminders.hooks import DEBIT_HOOK
 from tests.family_portal.backoffice_support import (  # noqa: F401 - fixtures, by name
     agent_client_fixture,
@@ -137,12 +139,19 @@ def test_paid_credited_covered_or_under_debit_do_not_block(
         assert REFUSED not in text(wizard.client.get(url))
     Invoice.objects.filter(pk=owing.pk).update(paid_amount=Decimal("38.20"))
     assert REFUSED not in text(wizard.client.get(url))
-    # Unpaid again, but an older invoice paid twice leaves a credit that covers it.
+    # Unpaid again, but the family holds a credit at the régie that covers it.
     Invoice.objects.filter(pk=owing.pk).update(paid_amount=0)
-    older = make_invoice(giraud_family, regie, 11, total="40.00", due=last_year(3))
-    Invoice.objects.filter(pk=older.pk).update(paid_amount=Decimal("80.00"))
+    payment = record_payment(
+        giraud_family,
+        "40.00",
+        Method.CASH,
+        received_on=last_year(3),
+        recorded_by=None,
+        invoices=[],
+        regie=regie,
+    )
     assert REFUSED not in text(wizard.client.get(url))
-    older.delete()
+    reverse_payment(payment, reason="Saisie en double", by=None)
     assert REFUSED in text(wizard.client.get(url))
     issue_credit_note(owing, Decimal("38.20"), "Erreur", user=None)
     assert REFUSED not in text(wizard.client.get(url))
