@@ -235,13 +235,15 @@ def test_time_slots_and_a_late_pick_up_are_billed_from_the_ticked_times(
     assert [(line.case, line.quantity) for line in second] == [("present", 2)]
 
 
-def test_a_batch_reads_only_its_own_enrolments_bookings_and_marks(booked, lunch):
+def test_a_batch_reads_only_its_own_enrolments_bookings_and_marks(
+    booked_unticked, lunch
+):
     """A run reads the facts batch by batch: reading the whole service's month for
     each batch made a large city's run quadratic (every batch read every family)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    lea, tom = booked["Léa"], booked["Tom"]
+    lea, tom = booked_unticked["Léa"], booked_unticked["Tom"]
     tick(tom, lunch, days()[0], "present")
     tick(lea, lunch, days()[1], "absent")
     with CaptureQueriesContext(connection) as queries:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from portail_site.security import payfip_origin
 
 from tests.factories import ContentPageFactory
 
@@ -43,7 +44,8 @@ def test_public_pages_forbid_inline_scripts_and_framing(client, public_site, pat
         if settings.FRANCECONNECT_URL
         else []
     )
-    assert policy["form-action"] == ["'self'", *franceconnect]
+    # And PayFiP's: "Payer en ligne" posts here and is redirected to its payment page.
+    assert policy["form-action"] == ["'self'", *franceconnect, payfip_origin()]
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "'unsafe-eval'" not in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
