@@ -107,7 +107,10 @@ def test_an_agent_runs_the_bookings_screens(
     if late:  # a day of this month past its deadline, not booked yet
         box = page.locator(f'input[name="jours"][value="{lunch.pk}:{late[-1]}"]')
         box.check()
-        click_and_wait(page, page.get_by_role("button", name="Voir les changements"))
+        month_form = box.locator("xpath=ancestor::form")  # not the weekly pattern's
+        click_and_wait(
+            page, month_form.get_by_role("button", name="Voir les changements")
+        )
         assert "Vérifiez avant d'enregistrer" in page.locator("main").inner_text()
         checks(page)
         click_and_wait(

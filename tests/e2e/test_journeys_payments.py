@@ -101,13 +101,17 @@ def test_the_demo_parent_pays_an_invoice_online(
     assert page.get_by_role("button", name="Payer en ligne").count() == 0
     invoice.refresh_from_db()
     assert invoice.outstanding() == 0
-    assert Payment.objects.filter(invoice=invoice).count() == 1
+    # One payment from PayFiP's answer (the demo's cash payment at the counter aside).
+    assert Payment.objects.filter(operation=operation).count() == 1
+    assert Payment.objects.filter(allocations__invoice=invoice).count() == 2
 
 
 def test_a_refused_card_pays_nothing_even_when_the_browser_is_back_first(
     live_server, page, demo_commune, payfip
 ):
     invoice = open_unpaid_invoice(page, live_server)
+    paid_before = invoice.paid_amount  # the demo's cash payment at the counter
+    payments_before = Payment.objects.count()
     payfip.faults(hold_notifications=True)  # the browser is back before the notice
     operation = pay_online(page, payfip, invoice)
 
@@ -124,7 +128,9 @@ def test_a_refused_card_pays_nothing_even_when_the_browser_is_back_first(
         "button", name=f"Payer en ligne la facture n° {invoice.number}"
     )
     invoice.refresh_from_db()
-    assert invoice.paid_amount == 0
-    assert not Payment.objects.exists()
+    assert invoice.paid_amount == paid_before
+    assert not Payment.objects.filter(operation=operation).exists()
     payfip.notify(operation.idop)  # the late notification changes nothing
-    assert not Payment.objects.exists()
+    assert Payment.objects.count() == payments_before
+    invoice.refresh_from_db()
+    assert invoice.paid_amount == paid_before
