@@ -188,10 +188,22 @@ def create_data(families: int, today: datetime.date):
     from family_portal.models import Child, Enrolment, Family
 
     call_command("load_demo", verbosity=0)
-    # The demo invoiced its family's last month: start that month again from scratch.
+    # The demo invoiced its family's last month and took payments, direct debits and
+    # reminders for it: start that month again from scratch (what refers to an invoice
+    # first, as invoices are protected).
     from family_portal.billing import models as billing
+    from family_portal.directdebit import models as directdebit
+    from family_portal.payments import models as payments
+    from family_portal.reminders.models import Reminder
 
+    payments.Allocation.objects.filter(reverses__isnull=False).delete()
     for model in (
+        directdebit.DebitReturn,
+        directdebit.DebitLine,
+        payments.Allocation,
+        payments.Payment,
+        payments.PaymentOperation,
+        Reminder,
         billing.InvoiceLine,
         billing.ServiceMonth,
         billing.RunFamily,
