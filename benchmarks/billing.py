@@ -18,8 +18,9 @@ time and late, some days nobody ticked, some children who came without a booking
   each batch's transaction), the PDFs not laid out (``BILLING_LAY_OUT_ON_ISSUE`` off);
   checked afterwards (one invoice per family, numbers 1..N, totals equal to the sum of
   lines);
-- the PDFs: ``--pdfs`` invoices queued as ``lay_out_invoices`` tasks (one per batch of
-  200, as the real run queues them), laid out by the same workers, pages/s.
+- the PDFs: ``--pdfs`` invoices queued as ``lay_out_invoices`` tasks as the real run
+  queues them (``tasks.queue_lay_out``: tasks of ``LAY_OUT_BATCH_SIZE`` invoices), laid
+  out by the same workers, each in its own process, pages/s.
 
 Each figure comes with the CPU time it took: the workers' (with the processes they
 spawn), the PostgreSQL cluster's and this script's, so that a quiet machine's figure can be
@@ -449,7 +450,7 @@ def run(args) -> dict:
         from django.db.models import Sum
         from django.utils import timezone
 
-        from family_portal.billing import runs, tasks
+        from family_portal.billing import tasks
         from family_portal.billing.models import Invoice, InvoiceLine, RunFamily
 
         today = timezone.localdate()
@@ -504,10 +505,7 @@ def run(args) -> dict:
                     lambda: not Invoice.objects.filter(pk__in=warm, pdf="").exists()
                 )
             with Phase(workers) as pdfs:
-                for start in range(0, len(chosen), runs.BATCH_SIZE):
-                    tasks.lay_out_invoices.enqueue(
-                        chosen[start : start + runs.BATCH_SIZE]
-                    )
+                tasks.queue_lay_out(chosen)
                 pdfs.wait(
                     lambda: not Invoice.objects.filter(pk__in=chosen, pdf="").exists()
                 )

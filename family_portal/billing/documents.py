@@ -72,9 +72,11 @@ def _invoices(ids):
     )
 
 
-def lay_out(invoices, *, commune=None) -> int:
-    """Lay out the PDFs of the invoices that have none (in parallel when many) and keep
-    them; returns how many were laid out. An invoice's PDF never changes."""
+def lay_out(invoices, *, commune=None, workers=None) -> int:
+    """Lay out the PDFs of the invoices that have none and keep them; returns how many
+    were laid out. An invoice's PDF never changes. Many are laid out in parallel worker
+    processes unless ``workers`` is 1 (a ``db_worker``'s task: the workers themselves
+    share the run)."""
     missing = [invoice for invoice in invoices if not invoice.pdf]
     if not missing:
         return 0
@@ -82,7 +84,9 @@ def lay_out(invoices, *, commune=None) -> int:
     logo = rendering.logo_url(commune)
     # Built as the workers take them: the workers lay out while the next are built.
     htmls = (render_html(invoice, commune, logo=logo) for invoice in missing)
-    pdfs = rendering.render_pages(htmls, stylesheet=STYLESHEET, logo=logo)
+    pdfs = rendering.render_pages(
+        htmls, stylesheet=STYLESHEET, logo=logo, workers=workers
+    )
     for invoice, data in zip(missing, pdfs, strict=True):
         store_pdf(invoice, data)
     return len(missing)
@@ -138,9 +142,9 @@ def send(invoice: Invoice) -> bool:
     )
 
 
-def lay_out_and_send(invoice_ids) -> int:
+def lay_out_and_send(invoice_ids, *, workers=None) -> int:
     invoices = _invoices(invoice_ids)
-    count = lay_out(invoices)
+    count = lay_out(invoices, workers=workers)
     for invoice in invoices:
         try:
             send(invoice)

@@ -52,15 +52,33 @@ def run_batch(batch_pk: int) -> int:
         runs.fail(batch_pk, error)
         raise
     if issued and getattr(settings, "BILLING_LAY_OUT_ON_ISSUE", True):
-        lay_out_invoices.enqueue(issued)
+        queue_lay_out(issued)
     return len(issued)
 
 
+# Invoices per lay-out task: each ``db_worker`` lays out its tasks itself, one core
+# each, so a run's PDFs are shared between the workers in tasks of a few seconds (one
+# task of a batch's 200 invoices kept one worker busy while the others waited, and
+# spawned two processes of its own that loaded WeasyPrint and the fonts again).
+LAY_OUT_BATCH_SIZE = 20
+
+
+def queue_lay_out(invoice_ids: list[int]) -> int:
+    """Queue the invoices' PDFs in tasks of ``LAY_OUT_BATCH_SIZE``; returns how many
+    tasks."""
+    ids = list(invoice_ids)
+    for start in range(0, len(ids), LAY_OUT_BATCH_SIZE):
+        lay_out_invoices.enqueue(ids[start : start + LAY_OUT_BATCH_SIZE])
+    return -(-len(ids) // LAY_OUT_BATCH_SIZE)
+
+
 def lay_out_on_commit(invoice_ids: list[int]) -> None:
-    transaction.on_commit(lambda: lay_out_invoices.enqueue(list(invoice_ids)))
+    ids = list(invoice_ids)
+    transaction.on_commit(lambda: queue_lay_out(ids))
 
 
 @task()
 def lay_out_invoices(invoice_ids: list[int]) -> int:
-    """Lay out the invoices' PDFs (once) and e-mail the families; returns how many."""
-    return documents.lay_out_and_send(invoice_ids)
+    """Lay out the invoices' PDFs (once, in this worker process) and e-mail the
+    families; returns how many."""
+    return documents.lay_out_and_send(invoice_ids, workers=1)

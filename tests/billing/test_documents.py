@@ -59,3 +59,42 @@ def test_a_batch_s_pages_go_to_the_workers_as_they_are_built(monkeypatch):
         ("submitted", 2),
         ("submitted", 1),
     ]
+
+
+@pytest.mark.django_db
+def test_a_lay_out_task_lays_out_in_its_own_worker_process(monkeypatch):
+    """A ``db_worker`` is already one process per core: its task must not spawn more
+    (each loading WeasyPrint and the fonts again, for every task)."""
+
+    def no_pool(**options):
+        raise AssertionError("a lay-out task started a process pool")
+
+    monkeypatch.setattr(rendering, "ProcessPoolExecutor", no_pool)
+    laid_out = []
+    monkeypatch.setattr(
+        documents,
+        "store_pdf",
+        lambda invoice, data: laid_out.append((invoice, data)),
+    )
+    monkeypatch.setattr(documents, "send", lambda invoice: False)
+
+    class Draft:
+        def __init__(self, number):
+            self.number, self.pdf = number, None
+
+    # More than one chunk: the pages would have gone to a pool of processes.
+    drafts = [Draft(f"F-{index}") for index in range(rendering.CHUNK_SIZE + 1)]
+    monkeypatch.setattr(documents, "_invoices", lambda ids: drafts)
+    monkeypatch.setattr(
+        documents,
+        "render_html",
+        lambda invoice, commune, logo=None: (
+            f'<html lang="fr"><head><title>Facture {invoice.number}</title></head>'
+            f"<body><p>{invoice.number}</p></body></html>"
+        ),
+    )
+    from family_portal.billing import tasks
+
+    assert tasks.lay_out_invoices.call(list(range(len(drafts)))) == len(drafts)
+    assert [invoice for invoice, _ in laid_out] == drafts
+    assert all(data.startswith(b"%PDF") for _, data in laid_out)

@@ -210,3 +210,25 @@ def test_on_postgresql_the_lines_go_in_by_copy_not_one_insert_each(
         (1, Decimal("3.50"))
     }
     assert all(line.section_id and line.explanation for line in lines)
+
+
+def test_a_run_s_pdfs_are_queued_in_small_tasks_the_workers_share(
+    regie, many_families, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.BILLING_LAY_OUT_ON_ISSUE = True
+    monkeypatch.setattr(runs, "BATCH_SIZE", 10)
+    monkeypatch.setattr(tasks, "LAY_OUT_BATCH_SIZE", 4)
+    queued = []
+
+    class LayOut:  # stands for the task: notes what the workers would be given
+        @staticmethod
+        def enqueue(ids):
+            queued.append(list(ids))
+
+    monkeypatch.setattr(tasks, "lay_out_invoices", LayOut)
+    run = run_month(regie, capture=django_capture_on_commit_callbacks)
+    issued = sorted(Invoice.objects.filter(run=run).values_list("pk", flat=True))
+    assert len(issued) == 6 and run.batches.count() == 1
+    # One batch of six invoices: two tasks, not one.
+    assert [len(ids) for ids in queued] == [4, 2]
+    assert sorted(pk for ids in queued for pk in ids) == issued
