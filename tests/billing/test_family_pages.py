@@ -116,3 +116,27 @@ def test_an_invoice_s_groups_read_no_service_page_and_two_queries(invoice):
     assert all("délibération 2025-041" in group.deliberation for group in groups)
     assert all(group.tariff and group.lines for group in groups)
     assert sum(group.total for group in groups) == invoice.total
+
+
+def test_the_pdf_shows_each_line_s_date_case_explanation_and_calculation(invoice):
+    """Quantity and unit price share one cell of the PDF's table ("1 × 3,50 €"):
+    five cells a line instead of six, nothing left out (each cell costs the layout)."""
+    import re
+
+    from family_portal.billing import documents
+    from family_portal.certificates.content import commune_settings
+
+    html = documents.render_html(invoice, commune_settings())
+    rows = re.findall(r"<tr>(<td>.*?)</tr>", html)
+    assert len(rows) == invoice.lines.count()
+    first = invoice.lines.order_by("position", "pk").first()
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[0])
+    assert cells == [
+        first.date.strftime("%d/%m/%Y"),
+        "Présence réservée",
+        first.explanation,
+        "1 × 3,50 €",
+        "3,50 €",
+    ]
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
+    assert headers[:5] == ["Date", "Cas", "Explication", "Quantité × prix", "Montant"]
