@@ -8,6 +8,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,7 +21,7 @@ from home.site_url import absolute_url
 
 from .compute import month_label
 from .grouping import groups_of
-from .models import Invoice
+from .models import Invoice, InvoiceLine
 
 logger = logging.getLogger(__name__)
 
@@ -38,36 +39,57 @@ def filename(invoice: Invoice) -> str:
     return f"{kind}-{invoice.number}.pdf"
 
 
-def invoice_context(invoice: Invoice, commune) -> dict:
-    family = invoice.family
+def portal_url() -> str:
+    return absolute_url(reverse("family_portal:billing:list"))
+
+
+def summary_context(invoice: Invoice, commune, *, portal=None) -> dict:
+    """What the PDF and the e-mail both say: title, dates, total, where to pay."""
     return {
         "invoice": invoice,
         "title": title(invoice),
-        "groups": groups_of(invoice),
         "commune": commune,
         "author": getattr(commune, "name", "") or "Portail Famille",
-        "family": family,
-        "guardians": [str(guardian) for guardian in family.guardians.all()],
+        "family": invoice.family,
         "issued_on": french_date(invoice.issue_date),
         "due_on": french_date(invoice.due_date) if invoice.due_date else "",
         "month": month_label(invoice.month) if invoice.month else "",
         "total": format_money(invoice.total),
-        "portal_url": absolute_url(reverse("family_portal:billing:list")),
+        "portal_url": portal or portal_url(),
         "credited": invoice.credited_invoice,
     }
 
 
-def render_html(invoice: Invoice, commune, logo=None) -> str:
+def invoice_context(invoice: Invoice, commune, *, portal=None, rules=None) -> dict:
+    """The PDF's: the summary, the family's guardians and the lines in groups.
+    ``portal`` and ``rules`` (the rules documents read so far) are shared by a batch."""
+    return {
+        **summary_context(invoice, commune, portal=portal),
+        "groups": groups_of(invoice, rules),
+        "guardians": [str(guardian) for guardian in invoice.family.guardians.all()],
+    }
+
+
+def render_html(invoice: Invoice, commune, logo=None, **shared) -> str:
     with translation.override("fr"):
-        context = invoice_context(invoice, commune)
+        context = invoice_context(invoice, commune, **shared)
         context["logo_url"] = logo if logo is not None else rendering.logo_url(commune)
         return render_to_string("billing/pdf.html", context)
 
 
 def _invoices(ids):
+    """The invoices with what their PDFs and e-mails read: their lines, the family's
+    guardians and accounts, a few queries for the whole batch (seven an invoice
+    before)."""
+    lines = InvoiceLine.objects.select_related("child", "section").order_by(
+        "position", "pk"
+    )
     return list(
         Invoice.objects.filter(pk__in=ids)
         .select_related("family", "regie", "credited_invoice")
+        .prefetch_related(
+            Prefetch("lines", queryset=lines), "family__guardians", "family__users"
+        )
         .order_by("pk")
     )
 
@@ -83,7 +105,8 @@ def lay_out(invoices, *, commune=None, workers=None) -> int:
     commune = commune or commune_settings()
     logo = rendering.logo_url(commune)
     # Built as the workers take them: the workers lay out while the next are built.
-    htmls = (render_html(invoice, commune, logo=logo) for invoice in missing)
+    shared = {"portal": portal_url(), "rules": {}}
+    htmls = (render_html(invoice, commune, logo, **shared) for invoice in missing)
     pdfs = rendering.render_pages(
         htmls, stylesheet=STYLESHEET, logo=logo, workers=workers
     )
@@ -128,7 +151,7 @@ def send(invoice: Invoice) -> bool:
     recipients = [user.email for user in invoice.family.users.all() if user.email]
     if not recipients:
         return False
-    context = invoice_context(invoice, commune_settings())
+    context = summary_context(invoice, commune_settings())
     with translation.override("fr"):
         subject = render_to_string("billing/email/subject.txt", context).strip()
         body = render_to_string("billing/email/body.txt", context)

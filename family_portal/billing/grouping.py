@@ -38,20 +38,26 @@ class Group:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
 
-def groups_of(invoice: Invoice) -> list[Group]:
-    """The invoice's lines in groups. Read with their child and section; the rules
-    documents once per version and the services' titles only when a document has no
+def groups_of(invoice: Invoice, rules: dict | None = None) -> list[Group]:
+    """The invoice's lines in groups. Read with their child and section (or taken from
+    a batch's prefetch); the rules documents once per version, kept in ``rules`` for
+    the next invoices of a batch, and the services' titles only when a document has no
     label (a service page and a rules document were read with every line, for every
     PDF of a run)."""
-    lines = list(
-        invoice.lines.select_related("child", "section").order_by("position", "pk")
-    )
+    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
+        lines = list(invoice.lines.all())
+    else:
+        lines = list(
+            invoice.lines.select_related("child", "section").order_by("position", "pk")
+        )
     versions = {
         line.section.rules_version_id for line in lines if line.section_id is not None
     }
-    documents = dict(
-        RulesVersion.objects.filter(pk__in=versions).values_list("pk", "document")
-    )
+    documents = {} if rules is None else rules
+    if missing := versions - documents.keys():
+        documents.update(
+            RulesVersion.objects.filter(pk__in=missing).values_list("pk", "document")
+        )
     groups: dict[object, Group] = {}
     for line in lines:
         line.case_label = case_label(line.case)

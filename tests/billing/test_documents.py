@@ -88,7 +88,7 @@ def test_a_lay_out_task_lays_out_in_its_own_worker_process(monkeypatch):
     monkeypatch.setattr(
         documents,
         "render_html",
-        lambda invoice, commune, logo=None: (
+        lambda invoice, commune, logo=None, **shared: (
             f'<html lang="fr"><head><title>Facture {invoice.number}</title></head>'
             f"<body><p>{invoice.number}</p></body></html>"
         ),

@@ -140,3 +140,31 @@ def test_the_pdf_shows_each_line_s_date_case_explanation_and_calculation(invoice
     ]
     headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
     assert headers[:5] == ["Date", "Cas", "Explication", "Quantité × prix", "Montant"]
+
+
+def test_a_batch_s_pages_read_lines_guardians_rules_and_site_once(invoice):
+    """Laying out a run's PDFs read each invoice's lines, rules documents, guardians
+    and the site's address again, seven queries an invoice: a batch reads them once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from family_portal.billing import documents
+    from family_portal.certificates.content import commune_settings
+
+    commune = commune_settings()
+    batch = documents._invoices([invoice.pk])
+    shared = {"portal": documents.portal_url(), "rules": {}}
+    documents.render_html(batch[0], commune, "", **shared)  # the batch's first page
+    again = documents._invoices([invoice.pk])[0]
+    with CaptureQueriesContext(connection) as queries:
+        html = documents.render_html(again, commune, "", **shared)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    for table in (
+        "billing_invoiceline",
+        "billing_rulesversion",
+        "family_portal_guardian",
+        "wagtailcore_site",
+    ):
+        assert table not in read
+    assert "Restauration scolaire" in html and "délibération 2025-041" in html
+    assert html.count('<td class="c-calc">') == invoice.lines.count()
