@@ -19,6 +19,7 @@ from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from activities.pricing.formatting import format_money
 from family_portal.billing import numbering
 from family_portal.billing.models import Invoice, NumberSequence, Regie
 from family_portal.models import Family
@@ -173,7 +174,7 @@ def record_payment(
                 raise BalanceChanged(
                     f"La facture {invoice.number} a changé entre-temps (un autre "
                     f"paiement vient d'être enregistré) : il reste "
-                    f"{invoice.outstanding()} € à payer. Vérifiez puis validez de "
+                    f"{format_money(invoice.outstanding())} à payer. Vérifiez puis validez de "
                     "nouveau."
                 )
         payment = Payment.objects.create(
