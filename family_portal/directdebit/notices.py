@@ -123,8 +123,8 @@ def notice(invoice, today: datetime.date | None = None) -> str:
     return (
         f"Cette facture sera prélevée le {when} sur {account} (mandat "
         f"{plan.reference}) : vous n'avez rien à faire. Si vous la payez avant l'envoi "
-        "du prélèvement à la banque (en ligne ou au guichet), elle ne sera pas "
-        "prélevée : elle n'est jamais payée deux fois."
+        "du prélèvement à la banque (en ligne ou au guichet), seul ce qui resterait dû "
+        "sera prélevé : elle n'est jamais payée deux fois."
     )
 
 

@@ -88,7 +88,7 @@ def test_an_invoice_the_mandate_will_debit_says_so_before_paying_online(
     client.force_login(parent)
     text = page(client, invoice)
     assert "sera prélevée le" in text and "se terminant par 0189" in text
-    assert "elle ne sera pas prélevée" in text  # if paid before the file leaves
+    assert "seul ce qui resterait dû sera prélevé" in text  # paid before the file
     assert "prélèvement le" in listing(client)
 
 
