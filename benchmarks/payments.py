@@ -131,7 +131,7 @@ def fake_payfip(latency: float):
         line = process.stdout.readline()
         if not line.startswith("READY "):
             raise RuntimeError(f"the fake PayFiP did not start: {line!r}")
-        yield line.split()[1]
+        yield line.split()[1], process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -285,17 +285,19 @@ async def burst(port, idops, senders, database_url, deadline, concurrency):
     return window, answers, times
 
 
-def one_round(number, server, workers, idops, args, database_url) -> dict:
+def one_round(number, server, workers, payfip_pid, idops, args, database_url) -> dict:
     port = server.port
     before = asyncio.run(timed_window(port, args.concurrency, args.seconds))
     pids = [process.pid for process in workers]
     tasks_cpu_before = cpu_seconds(pids)
+    payfip_cpu_before = cpu_seconds([payfip_pid])
     cpu_before = server.cpu_seconds()
     during, answers, times = asyncio.run(
         burst(port, idops, args.senders, database_url, args.deadline, args.concurrency)
     )
     burst_cpu = server.cpu_seconds() - cpu_before
     tasks_cpu = cpu_seconds(pids) - tasks_cpu_before
+    payfip_cpu = cpu_seconds([payfip_pid]) - payfip_cpu_before
     after = asyncio.run(timed_window(port, args.concurrency, args.seconds))
     alone = (before.summary()["rps"] + after.summary()["rps"]) / 2
     share = during.summary()["rps"] / alone if alone else 0.0
@@ -318,6 +320,8 @@ def one_round(number, server, workers, idops, args, database_url) -> dict:
         "recorded": times["count"],
         "gunicorn_cpu_s_during_burst": round(burst_cpu, 2),
         "db_workers_cpu_ms_per_notification": round(tasks_cpu * 1000 / len(idops), 2),
+        # PayFiP's side, which a real deployment does not run (for the record).
+        "fake_payfip_cpu_ms_per_notification": round(payfip_cpu * 1000 / len(idops), 2),
     }
     print(
         f"round {number}: {len(idops)} notifications answered in "
@@ -367,7 +371,7 @@ def run(args) -> dict:
     total = args.notifications * args.rounds
     with (
         temporary_folder("portail-bench-payments-") as workdir,
-        fake_payfip(args.latency) as payfip_url,
+        fake_payfip(args.latency) as (payfip_url, payfip_pid),
     ):
         control = FakePayFiPControl(payfip_url)
         deployment = Deployment(
@@ -404,6 +408,7 @@ def run(args) -> dict:
                     number,
                     server,
                     workers,
+                    payfip_pid,
                     idops[(number - 1) * args.notifications :][: args.notifications],
                     args,
                     database_url,
