@@ -67,18 +67,25 @@ check: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The whole suite on SQLite, then its browser tests (screenshots of failures in
-# test-results/browser), then again on a throwaway PostgreSQL 15 cluster without the browser tests
-# and with those marked `postgres` (skipped on SQLite). pytest exits 5 when a selection
+# test-results/browser), then on a throwaway PostgreSQL 15 cluster what the database decides
+# there: the tests marked `postgres` (skipped on SQLite; concurrency, locks, numbering), the
+# files holding them, and the apps whose services lean on the database (bookings, attendance,
+# money). The rest (pages, admin, wizard, PDFs, API client) SQLite has already proved; every
+# worker's PostgreSQL database still runs all the migrations. pytest exits 5 when a selection
 # holds no test.
 # Every pass uses the machine's two cores (pytest-xdist: one database per worker). The
 # browser tests run in a pass of their own: Playwright's session keeps an asyncio loop
 # running in the worker's main thread, where Django then refuses the database to the
 # transactional tests that the worker runs next.
+POSTGRES_TESTS = tests/bookings tests/attendance tests/billing tests/payments \
+  tests/directdebit tests/reminders tests/taxcerts tests/load \
+  $(sort $(shell grep -rl "mark.postgres" tests))
+
 test: system-test install-dev node-modules check
 	$(PY) -m pytest -n 2 -m "not browser"
 	$(PY) -m pytest -n 2 -m browser --output test-results/browser
 	.ci/with-postgres $(PY) -m pytest -n 2 -m "not browser" --output test-results/postgresql \
-	  || [ $$? -eq 5 ]
+	  $(POSTGRES_TESTS) || [ $$? -eq 5 ]
 
 # Only the PostgreSQL tests, on a throwaway cluster.
 test-postgres: install-dev
