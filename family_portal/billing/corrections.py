@@ -11,9 +11,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from activities.pricing.formatting import format_money
+from family_portal.models import Family
 
 from . import numbering, tasks
 from .models import Adjustment, Invoice, InvoiceLine
+from .signals import credit_note_issued
 
 CENT = Decimal("0.01")
 
@@ -41,7 +43,12 @@ def issue_credit_note(
     invoice: Invoice, amount, reason: str, *, user, today=None
 ) -> Invoice:
     """A numbered credit note of ``amount`` against a sent invoice; the invoice itself
-    is left as it was sent."""
+    is left as it was sent. What was already paid beyond its new net amount becomes
+    the family's credit (payments hears ``credit_note_issued``)."""
+    # The family first, then the invoice: the order payments locks them in.
+    Family.objects.select_for_update().filter(pk=invoice.family_id).values_list(
+        "pk"
+    ).get()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_credit_note:
         raise CorrectionRefused("Un avoir ne peut pas être annulé par un autre avoir.")
@@ -79,6 +86,7 @@ def issue_credit_note(
         amount=amount,
         explanation=f"Avoir sur la facture n° {invoice.number} : {reason}",
     )
+    credit_note_issued.send(sender=Invoice, credit_note=note, user=user)
     tasks.lay_out_on_commit([note.pk])
     return note
 

@@ -8,3 +8,4 @@ credit on them) commit or roll back with the invoices.
 from django.dispatch import Signal
 
 invoices_issued = Signal()
+credit_note_issued = Signal()

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from wagtail import hooks
 
 from family_portal.views import family_required
 from home.ids import id_or_404
@@ -19,6 +20,14 @@ from .grouping import groups_of
 from .models import Invoice, InvoiceStatus
 
 ZERO = Decimal("0.00")
+
+# The family's credit held by the app that keeps the money (payments answers:
+# ``fn(family) -> Decimal``): what it paid beyond its invoices, or a credit note gave back.
+FAMILY_CREDIT_HOOK = "billing_family_credit"
+
+
+def family_credit(family) -> Decimal:
+    return sum((answer(family) for answer in hooks.get_hooks(FAMILY_CREDIT_HOOK)), ZERO)
 
 
 def family_invoices(family):
@@ -52,11 +61,17 @@ def with_balance(invoices) -> tuple[list, Decimal]:
 
 @family_required
 def invoice_list(request):
-    rows, balance = with_balance(family_invoices(request.family))
+    rows, running = with_balance(family_invoices(request.family))
+    credit = family_credit(request.family)
     return render(
         request,
         "billing/list.html",
-        {"invoices": list(reversed(rows)), "balance": balance},
+        {
+            "invoices": list(reversed(rows)),
+            "balance": running - credit,
+            "owed_to_family": credit - running,
+            "credit": credit,
+        },
     )
 
 

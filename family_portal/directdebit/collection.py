@@ -85,7 +85,8 @@ def record_return(
     label = returns.label(reason_code)
     with transaction.atomic():
         line = (
-            DebitLine.objects.select_for_update()
+            # of=self: PostgreSQL locks no nullable side of an outer join (the payment)
+            DebitLine.objects.select_for_update(of=("self",))
             .select_related("invoice__family", "mandate", "payment")
             .get(pk=line.pk)
         )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sepaxml import SepaDD
 
 from family_portal.billing.models import Invoice
+from family_portal.payments.models import OperationStatus, PaymentOperation
 
 from .mandates import debit_date, notice_date, sequence_of
 from .models import DebitBatch, DebitLine, Mandate
@@ -57,9 +58,17 @@ def candidates(today: datetime.date | None = None) -> list[Candidate]:
         .select_related("family", "regie")
         .order_by("due_date", "pk")
     )
+    # An online payment begun before the mandate: PayFiP may still take the money.
+    paying_online = set(
+        PaymentOperation.objects.filter(
+            status=OperationStatus.WAITING, invoice__family_id__in=mandates
+        ).values_list("invoice_id", flat=True)
+    )
     sequences: dict[int, str] = {}
     found = []
     for invoice in invoices:
+        # What is left to pay: a payment at the counter (or online) before the file
+        # lowers the debit, or leaves the invoice out when nothing is left.
         amount = invoice.outstanding()
         if amount <= 0:
             continue
@@ -70,6 +79,8 @@ def candidates(today: datetime.date | None = None) -> list[Candidate]:
         reason = ""
         if invoice.due_date is None:
             reason = "Facture sans date d'échéance."
+        elif invoice.pk in paying_online:
+            reason = "Un paiement en ligne de cette facture est en cours."
         elif when is None:
             reason = (
                 f"Préavis trop court : la famille l'a su le "
@@ -139,6 +150,20 @@ def export(user, today: datetime.date | None = None) -> DebitBatch:
         raise ExportRefused("Aucune facture à prélever pour le moment.")
     try:
         with transaction.atomic():
+            # Lock them (as payments does, in id order), then read them again: a
+            # payment or an online payment begun meanwhile lowers or leaves them out.
+            ids = {c.invoice.pk for c in chosen}
+            list(
+                Invoice.objects.select_for_update()
+                .filter(pk__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            chosen = [
+                c for c in candidates(today) if c.included and c.invoice.pk in ids
+            ]
+            if not chosen:
+                raise ExportRefused("Aucune facture à prélever pour le moment.")
             batch = DebitBatch.objects.create(
                 message_id=f"pending-{secrets.token_hex(8)}",
                 created_at=now,

@@ -7,11 +7,13 @@ from wagtail.admin.menu import MenuItem
 
 from family_portal.backoffice.permissions import is_family_agent
 from family_portal.payments.account import ACCOUNT_SECTION_HOOK
+from family_portal.payments.services import ONLINE_REFUSAL_HOOK
 from family_portal.reminders.hooks import DEBIT_HOOK
 
 from . import admin_urls
 from .mandates import active_mandate, offered
 from .models import DebitLine
+from .notices import online_payment_refusal
 
 
 class DirectDebitMenuItem(MenuItem):
@@ -58,3 +60,9 @@ def invoices_under_debit(invoices):
             status=DebitLine.Status.SENT,
         ).values_list("invoice_id", flat=True)
     )
+
+
+@hooks.register(ONLINE_REFUSAL_HOOK)
+def no_online_payment_under_debit(invoice):
+    """Payments' question: an invoice the debit takes is not paid online as well."""
+    return online_payment_refusal(invoice)

@@ -47,9 +47,9 @@ def account(request):
         .prefetch_related(
             Prefetch(
                 "allocations",
-                queryset=Allocation.objects.select_related("payment").order_by(
-                    "on", "pk"
-                ),
+                queryset=Allocation.objects.select_related(
+                    "payment", "credit_note"
+                ).order_by("on", "pk"),
             )
         )
         .order_by("-issue_date", "-pk")[:24]
@@ -70,7 +70,7 @@ def account(request):
         .prefetch_related(
             Prefetch(
                 "allocations",
-                queryset=Allocation.objects.select_related("invoice")
+                queryset=Allocation.objects.select_related("invoice", "credit_note")
                 .exclude(kind=Allocation.Kind.REVERSAL)
                 .order_by("pk"),
             )

@@ -28,11 +28,26 @@ REQUIRED_REFERENCE = {
 }
 
 
+# Every message an agent can read is ours, in French, whatever language is active
+# (Django's defaults would follow it: "This field is required.", "Enter a valid date.").
+def _errors(**messages) -> dict:
+    return {
+        "required": "Ce champ est obligatoire.",
+        "invalid": "Valeur illisible : vérifiez ce champ.",
+        "invalid_choice": "Ce choix n'est pas proposé : choisissez dans la liste.",
+        "invalid_list": "Choisissez dans la liste.",
+        "max_length": "Ce champ est trop long : %(limit_value)d caractères au plus "
+        "(il en a %(show_value)d).",
+        **messages,
+    }
+
+
 class FamilySearchForm(forms.Form):
     q = forms.CharField(
         label="Nom de la famille, d'un responsable ou d'un enfant",
         max_length=100,
         required=False,
+        error_messages=_errors(),
     )
 
 
@@ -41,45 +56,67 @@ class CounterPaymentForm(forms.Form):
         label="Moyen de paiement",
         choices=[(m.value, m.label) for m in COUNTER_METHODS],
         widget=forms.RadioSelect,
+        error_messages=_errors(
+            required="Choisissez le moyen de paiement.",
+            invalid_choice="Choisissez un moyen de paiement de la liste.",
+        ),
     )
     amount = forms.CharField(
         label="Montant reçu (€)",
         max_length=20,
         help_text="Par exemple 42,50.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages=_errors(required="Indiquez le montant reçu, par exemple 42,50."),
     )
     received_on = forms.DateField(
         label="Reçu le",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages=_errors(
+            required="Indiquez la date de réception.",
+            invalid="Date illisible : écrivez-la comme 15/11/2026.",
+        ),
     )
     reference = forms.CharField(
         label="Numéro du chèque, référence du virement ou numéros des titres",
         max_length=60,
         required=False,
+        error_messages=_errors(),
     )
-    bank = forms.CharField(label="Banque (chèque)", max_length=80, required=False)
+    bank = forms.CharField(
+        label="Banque (chèque)",
+        max_length=80,
+        required=False,
+        error_messages=_errors(),
+    )
     payer = forms.CharField(
         label="Payeur, s'il n'est pas un responsable de la famille",
         max_length=150,
         required=False,
+        error_messages=_errors(),
     )
     note = forms.CharField(
         label="Remarque (interne)",
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_errors(),
     )
     invoices = forms.MultipleChoiceField(
         label="Factures payées (dans cet ordre, la plus ancienne d'abord)",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Ce qui dépasse les factures cochées devient un avoir de la famille.",
+        error_messages=_errors(
+            invalid_choice="Une facture cochée n'est pas une facture de cette famille."
+        ),
     )
     regie = forms.ModelChoiceField(
         Regie.objects.all(),
         label="Régie qui reçoit le paiement",
         required=False,
         empty_label="Celle des factures cochées",
+        error_messages=_errors(invalid_choice="Choisissez une régie de la liste."),
     )
 
     def __init__(self, *args, family, open_invoices=(), today=None, **kwargs):
@@ -166,8 +203,22 @@ class CounterPaymentForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    regie = forms.ModelChoiceField(Regie.objects.all(), label="Régie", empty_label=None)
-    month = forms.ChoiceField(label="Mois")
+    regie = forms.ModelChoiceField(
+        Regie.objects.all(),
+        label="Régie",
+        empty_label=None,
+        error_messages=_errors(
+            required="Choisissez la régie.",
+            invalid_choice="Choisissez une régie de la liste.",
+        ),
+    )
+    month = forms.ChoiceField(
+        label="Mois",
+        error_messages=_errors(
+            required="Choisissez le mois.",
+            invalid_choice="Choisissez un mois de la liste (les treize derniers).",
+        ),
+    )
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,6 +238,7 @@ class ReversalForm(forms.Form):
         label="Motif de l'annulation",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_errors(required="Indiquez le motif de l'annulation."),
         help_text="Par exemple : saisi sur la mauvaise famille, montant erroné. "
         "Le paiement reste visible, annulé, avec ce motif.",
     )

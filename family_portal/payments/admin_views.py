@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
+from activities.pricing.formatting import format_money
 from family_portal.backoffice.permissions import require_perms
 from family_portal.billing.models import Regie
 from family_portal.models import Family
@@ -163,7 +164,7 @@ def family_account(request, family_pk):
             else:
                 messages.success(
                     request,
-                    f"Paiement de {payment.amount} € enregistré : "
+                    f"Paiement de {format_money(payment.amount)} enregistré : "
                     f"reçu n° {payment.receipt_number}.",
                 )
                 return redirect("payments_admin:payment", pk=payment.pk)
@@ -204,7 +205,9 @@ def family_use_credit(request, family_pk):
         messages.error(request, str(refusal))
     else:
         if used:
-            messages.success(request, f"{used} € de l'avoir affectés aux factures.")
+            messages.success(
+                request, f"{format_money(used)} de l'avoir affectés aux factures."
+            )
         else:
             messages.info(request, "Aucune facture de cette régie à payer par l'avoir.")
     return redirect("payments_admin:family", family_pk=family.pk)
@@ -244,7 +247,7 @@ def payment_detail(request, pk):
     return render(
         request,
         "payment.html",
-        f"Paiement de {payment.amount} €",
+        f"Paiement de {format_money(payment.amount)}",
         {
             "payment": payment,
             "allocations": payment.allocations.select_related(

@@ -1,6 +1,6 @@
 """The accounting export of a régie's payments for a month: one CSV row per movement of
 money (a payment's share of an invoice, its overpayment kept as credit, credit used on
-an invoice, a cancellation), for the treasury's software. See the README for its
+an invoice, what a credit note gave back as credit, a cancellation), for the treasury's software. See the README for its
 columns. The invoices' export is billing's (``billing/export.py``); this one sits here
 because billing never imports payments."""
 
@@ -27,6 +27,7 @@ COLUMNS = [
     "mouvement",
     "facture",
     "montant",
+    "avoir",
 ]
 
 
@@ -44,7 +45,7 @@ def rows(regie, month):
                 created_at__date__lte=last,
             )
         )
-        .select_related("payment__family", "invoice")
+        .select_related("payment__family", "invoice", "credit_note")
         .order_by("payment__received_on", "payment_id", "pk")
     )
     for row in movements:
@@ -62,6 +63,7 @@ def rows(regie, month):
             row.get_kind_display(),
             row.invoice.number if row.invoice else "",
             f"{row.amount:.2f}",
+            row.credit_note.number if row.credit_note else "",
         ]
 
 

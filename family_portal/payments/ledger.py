@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from activities.pricing.formatting import format_money
 from family_portal.billing import numbering
 from family_portal.billing.models import Invoice, NumberSequence, Regie
 from family_portal.models import Family
@@ -173,7 +174,7 @@ def record_payment(
                 raise BalanceChanged(
                     f"La facture {invoice.number} a changé entre-temps (un autre "
                     f"paiement vient d'être enregistré) : il reste "
-                    f"{invoice.outstanding()} € à payer. Vérifiez puis validez de "
+                    f"{format_money(invoice.outstanding())} à payer. Vérifiez puis validez de "
                     "nouveau."
                 )
         payment = Payment.objects.create(
@@ -307,6 +308,53 @@ def use_credit_on_issued(invoice_ids: list[int]) -> Decimal:
     return used
 
 
+def credit_what_a_credit_note_frees(credit_note: Invoice, *, by=None) -> Decimal:
+    """A credit note was issued against an invoice already (partly) paid: what was
+    paid beyond the invoice's new net amount leaves the invoice for the family's
+    credit, taken from the payments that paid it, the latest first (each keeps rows
+    adding up to its amount, and a reversal later mirrors them). Returns the amount."""
+    if not credit_note.is_credit_note or credit_note.credited_invoice_id is None:
+        return ZERO
+    with transaction.atomic():
+        _lock_family(credit_note.family)
+        invoice = _locked([credit_note.credited_invoice_id])[
+            credit_note.credited_invoice_id
+        ]
+        excess = invoice.paid_amount - max(invoice.total - invoice.credited(), ZERO)
+        if excess <= 0:
+            return ZERO
+        paid_by = (
+            Allocation.objects.filter(invoice=invoice)
+            .values("payment_id")
+            .annotate(net=Sum("amount"), last=Max("pk"))
+            .filter(net__gt=0)
+            .order_by("-last")
+        )
+        payments = Payment.objects.in_bulk([row["payment_id"] for row in paid_by])
+        left = excess
+        for row in paid_by:
+            take = min(left, row["net"])
+            payment = payments[row["payment_id"]]
+            for target, amount in ((invoice.pk, -take), (None, take)):
+                Allocation.objects.create(
+                    payment=payment,
+                    invoice_id=target,
+                    kind=Allocation.Kind.CREDITED,
+                    amount=amount,
+                    on=credit_note.issue_date,
+                    credit_note=credit_note,
+                    created_by=by,
+                )
+            left -= take
+            if left <= 0:
+                break
+        moved = excess - left
+        Invoice.objects.filter(pk=invoice.pk).update(
+            paid_amount=F("paid_amount") - moved
+        )
+    return moved
+
+
 def reverse_payment(payment: Payment, *, reason: str, by) -> Payment:
     """Cancel a payment entered by mistake: each of its rows gets its mirror (invoices
     owe again what it paid, its credit is taken back), and the payment keeps the reason,
@@ -327,6 +375,9 @@ def reverse_payment(payment: Payment, *, reason: str, by) -> Payment:
         rows = list(payment.allocations.filter(reverses__isnull=True).order_by("pk"))
         _locked([row.invoice_id for row in rows if row.invoice_id])
         now = timezone.now()
+        # One change per invoice, by the payment's net on it: its rows one by one
+        # (a payment, then a credit note's return) could cross the invoice's bounds.
+        net: dict[int, Decimal] = {}
         for row in rows:
             Allocation.objects.create(
                 payment=payment,
@@ -339,8 +390,11 @@ def reverse_payment(payment: Payment, *, reason: str, by) -> Payment:
                 created_by=by,
             )
             if row.invoice_id:
-                Invoice.objects.filter(pk=row.invoice_id).update(
-                    paid_amount=F("paid_amount") - row.amount
+                net[row.invoice_id] = net.get(row.invoice_id, ZERO) + row.amount
+        for invoice_id, amount in net.items():
+            if amount:
+                Invoice.objects.filter(pk=invoice_id).update(
+                    paid_amount=F("paid_amount") - amount
                 )
         payment.reversed_at, payment.reversed_by = now, by
         payment.reversal_reason = reason

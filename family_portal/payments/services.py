@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail import hooks
 
 from family_portal.billing.models import Invoice
 
@@ -41,6 +42,7 @@ __all__ = [
     "PaymentRefused",
     "check_operation",
     "check_waiting",
+    "online_refusal",
     "credit_of",
     "open_invoices",
     "paid_between",
@@ -57,6 +59,10 @@ P5_WAITING = datetime.timedelta(hours=2)
 MINIMUM = Decimal("1.00")
 MAXIMUM = Decimal("100000.00")
 
+# Apps that take an invoice's money another way (the direct debit) answer this hook:
+# ``fn(invoice) -> str | None``, a French sentence when it must not be paid online.
+ONLINE_REFUSAL_HOOK = "payments_online_payment_refusal"
+
 RESULTS = {
     "P": OperationStatus.PAID,
     "V": OperationStatus.PAID,
@@ -68,6 +74,16 @@ RESULTS = {
 
 def pending_operation(invoice) -> PaymentOperation | None:
     return invoice.payment_operations.filter(status=OperationStatus.WAITING).first()
+
+
+def online_refusal(invoice) -> str | None:
+    """Why ``invoice`` may not be paid online because another app takes its money
+    (a direct debit on its way), or None."""
+    for answer in hooks.get_hooks(ONLINE_REFUSAL_HOOK):
+        refusal = answer(invoice)
+        if refusal:
+            return refusal
+    return None
 
 
 def new_refdet(invoice) -> str:
@@ -92,6 +108,9 @@ def start_online_payment(
             "Le paiement en ligne accepte de 1,00 € à 100 000 € : "
             "payez ce montant au guichet du service famille."
         )
+    refusal = online_refusal(invoice)
+    if refusal:
+        raise PaymentRefused(refusal)
     if pending_operation(invoice):
         raise PaymentRefused(
             "Un paiement en ligne de cette facture est déjà en cours. Attendez qu'il "
@@ -118,14 +137,23 @@ def start_online_payment(
             "Réessayez dans quelques minutes ; rien n'a été payé."
         ) from error
     try:
-        return PaymentOperation.objects.create(
-            invoice=invoice,
-            idop=idop,
-            refdet=refdet,
-            amount_cents=int(amount * 100),
-            email=email,
-            created_by=user,
-        )
+        with transaction.atomic():
+            # Under the invoice's lock, which the debit export takes too: a debit file
+            # made while PayFiP answered has it, or leaves it out for this operation.
+            Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list(
+                "pk"
+            ).get()
+            refusal = online_refusal(invoice)
+            if refusal:
+                raise PaymentRefused(refusal)
+            return PaymentOperation.objects.create(
+                invoice=invoice,
+                idop=idop,
+                refdet=refdet,
+                amount_cents=int(amount * 100),
+                email=email,
+                created_by=user,
+            )
     except IntegrityError as error:  # another tab started one at the same moment
         raise PaymentRefused(
             "Un paiement en ligne de cette facture est déjà en cours."

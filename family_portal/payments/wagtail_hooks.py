@@ -7,11 +7,13 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from family_portal.backoffice.permissions import is_family_agent
+from family_portal.billing.views import FAMILY_CREDIT_HOOK
 from family_portal.reminders.hooks import CREDIT_HOOK
 
 from . import admin_urls
 from .admin_views import VIEW_PAYMENT
 from .models import Allocation
+from .services import credit_of
 
 
 class PaymentsMenuItem(MenuItem):
@@ -49,3 +51,9 @@ def family_credits(pairs):
         for family, regie, total in rows
         if (family, regie) in pairs and total > 0
     }
+
+
+@hooks.register(FAMILY_CREDIT_HOOK)
+def family_credit(family):
+    """ "Mes factures"' question: the family's credit, every régie."""
+    return credit_of(family)

@@ -14,6 +14,11 @@
   rounded half up to the cent, never below 0 nor above those lines (lines in the
   family's favour, such as a regularisation, lower the child's lines). Credit notes are
   not spread over lines (they name no line): what the family paid is what counts.
+- **Net of what was given back**: a payment cancelled (a returned debit, one entered by
+  mistake) counts for nothing; a credit note on an invoice already paid gives money back
+  to the family's credit (a negative row on the invoice, the day of the credit note),
+  which counts only where that credit pays again. Given back in a later year, it lowers
+  that year's amount of the child (prorated the same way), never below 0.
 """
 
 from __future__ import annotations
@@ -87,11 +92,14 @@ def paid_for_childcare(year: int, family_ids) -> dict[int, dict[int, Decimal]]:
     )
     for invoice, children in per_invoice.items():
         payment, total = paid.get(invoice, ZERO), totals[invoice]
-        if payment <= 0 or total <= 0:
+        if payment == 0 or total <= 0:
             continue
         for child, lines in children.items():
             share = (payment * lines / total).quantize(CENT, rounding=ROUND_HALF_UP)
-            share = min(max(share, ZERO), max(lines, ZERO))
-            if share > 0:
-                found[families[invoice]][child] += share
-    return {family: dict(children) for family, children in found.items()}
+            bound = max(lines, ZERO)
+            found[families[invoice]][child] += min(max(share, -bound), bound)
+    return {
+        family: {child: amount for child, amount in children.items() if amount > 0}
+        for family, children in found.items()
+        if any(amount > 0 for amount in children.values())
+    }

@@ -119,25 +119,31 @@ def test_another_parent_gets_a_404_and_sees_nothing(client, parent, family):
 def test_the_invoice_page_and_e_mail_tell_the_debit_date(
     client, parent, family, regie, mandate, mailoutbox
 ):
-    from family_portal.billing import documents
+    from django.utils import timezone
 
+    from family_portal.billing import documents
+    from home.french import french_date
+
+    today = timezone.localdate()
+    due = today + datetime.timedelta(days=20)
     invoice = make_invoice(
         family,
         regie,
         "ENF-2026-000101",
-        issued=datetime.date(2026, 11, 3),
-        due=datetime.date(2026, 11, 30),
+        issued=today - datetime.timedelta(days=3),
+        due=due,
+        month=datetime.date(2026, 11, 1),
     )
     client.force_login(parent)
     body = client.get(reverse("family_portal:billing:detail", args=[invoice.pk]))
     text = body.content.decode()
-    assert "sera prélevée le 30 novembre 2026" in text
+    assert f"sera prélevée le {french_date(due)}" in text
     assert "se terminant par 0189" in text and mandate.reference in text
     context = documents.invoice_context(invoice, None)
     from django.template.loader import render_to_string
 
     mail = render_to_string("billing/email/body.txt", context)
-    assert "sera prélevée le 30 novembre 2026" in mail
+    assert f"sera prélevée le {french_date(due)}" in mail
 
 
 def test_an_invoice_due_too_soon_after_the_mandate_is_not_announced(

@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from family_portal.billing.models import Invoice, Regie
+from family_portal.billing.models import Invoice, InvoiceLine, Regie
 from family_portal.payments.models import Allocation, Method, Payment
 from family_portal.payments.services import (
     BalanceChanged,
@@ -85,3 +85,31 @@ def test_two_agents_at_once_never_overpay_the_invoice_silently(invoice, agents):
     numbers = sorted(r.receipt_number for r in results)
     year = timezone.localdate().year
     assert numbers == [f"REC-ENF-{year}-000001", f"REC-ENF-{year}-000002"]
+
+
+def test_a_credit_note_and_a_payment_at_once_lose_nothing(invoice, agents):
+    """An agent issues a credit note of 15 € while another records 40 € at the counter:
+    whichever comes first, the invoice ends paid at its net amount (25 €) and the rest
+    (15 €) is the family's credit, traced; no deadlock."""
+    from family_portal.billing import corrections, tasks
+
+    def credit_note():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tasks, "lay_out_on_commit", lambda ids: None)
+            return corrections.issue_credit_note(
+                invoice, "15.00", "Sortie annulée", user=agents[0]
+            )
+
+    for _ in range(3):
+        results = run_together([credit_note, pay(invoice, agents[1])])
+        assert isinstance(results[1], Payment), results
+        invoice.refresh_from_db()
+        assert invoice.paid_amount == Decimal("25.00")
+        assert invoice.outstanding() == 0
+        assert invoice.allocations.aggregate(t=Sum("amount"))["t"] == Decimal("25.00")
+        assert credit_of(invoice.family) == Decimal("15.00")
+        Allocation.objects.all().delete()
+        Payment.objects.all().delete()
+        InvoiceLine.objects.filter(invoice__kind=Invoice.Kind.CREDIT_NOTE).delete()
+        Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).delete()
+        Invoice.objects.filter(pk=invoice.pk).update(paid_amount=0)

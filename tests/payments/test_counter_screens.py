@@ -1,15 +1,25 @@
 """The agents' counter screens and the parent's account page: recording needs its own
-permission, nothing typed is lost on an error, receipts are PDFs the agent and the
-family's parents (only them) can download, a mistake is cancelled with its reason."""
+permission, nothing typed is lost on an error, every message is French whatever language
+is active (amounts written the French way), receipts are PDFs the agent and the family's
+parents (only them) can download, a mistake is cancelled with its reason."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.contrib.messages import get_messages
+from django.utils import timezone, translation
 
+from activities.pricing.formatting import format_money
 from family_portal.billing.models import Invoice, Regie
+from family_portal.payments.admin_forms import (
+    CounterPaymentForm,
+    ExportForm,
+    FamilySearchForm,
+    ReversalForm,
+)
 from family_portal.payments.models import Method, Payment
 from family_portal.payments.services import credit_of, record_payment
 from tests.factories import UserFactory
@@ -249,3 +259,119 @@ def test_my_invoices_links_to_the_account(client, parent, family):
     client.force_login(parent)
     page = client.get("/espace-famille/factures/").content.decode()
     assert "/espace-famille/paiements/compte/" in page
+
+
+ENGLISH = (
+    "This field",
+    "Enter a",
+    "Select a valid",
+    "Ensure this value",
+    "is not one of",
+    "valid date",
+)
+
+
+def english_in(errors) -> list[str]:
+    return [
+        message
+        for messages in errors.values()
+        for message in messages
+        if any(words in message for words in ENGLISH)
+    ]
+
+
+BAD = {
+    "method": "virement-instantane",
+    "amount": "",
+    "received_on": "32/13/2026",
+    "reference": "x" * 61,
+    "bank": "b" * 81,
+    "payer": "p" * 151,
+    "note": "n" * 1001,
+    "invoices": ["999999"],
+    "regie": "abc",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+def test_every_message_of_the_counter_forms_is_french(family, invoices, language):
+    with translation.override(language):
+        counter = CounterPaymentForm(BAD, family=family, open_invoices=invoices)
+        assert not counter.is_valid()
+        assert set(counter.errors) >= {
+            "method",
+            "amount",
+            "received_on",
+            "reference",
+            "bank",
+            "payer",
+            "note",
+            "invoices",
+            "regie",
+        }
+        empty = CounterPaymentForm({}, family=family, open_invoices=invoices)
+        assert not empty.is_valid()
+        export = ExportForm({"regie": "abc", "month": "1999-01-01"})
+        assert not export.is_valid() and set(export.errors) == {"regie", "month"}
+        missing = ExportForm({})
+        assert not missing.is_valid()
+        reversal = ReversalForm({"reason": "r" * 1001})
+        assert not reversal.is_valid()
+        search = FamilySearchForm({"q": "q" * 101})
+        assert not search.is_valid()
+        for bound in (counter, empty, export, missing, reversal, search):
+            assert english_in(bound.errors) == [], bound.errors
+    assert "Choisissez le moyen de paiement." in empty.errors["method"]
+    assert "Date illisible" in counter.errors["received_on"][0]
+    assert "60 caractères au plus" in counter.errors["reference"][0]
+
+
+def test_a_refused_form_keeps_everything_typed(client, regisseur, family, invoices):
+    client.force_login(regisseur)
+    data = form(
+        invoices[:1],
+        amount="abc",
+        reference="CHQ-778899",
+        bank="Banque Populaire",
+        payer="Mme Mamie Giraud",
+        note="Remis au guichet le matin",
+    )
+    response = client.post(family_url(family), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Écrivez un montant en euros" in text
+    for typed in (
+        'value="abc"',
+        'value="CHQ-778899"',
+        'value="Banque Populaire"',
+        'value="Mme Mamie Giraud"',
+        "Remis au guichet le matin",
+        f'value="{data["received_on"]}"',
+    ):
+        assert typed in text, typed
+    assert re.search(r'<input[^>]*value="cheque"[^>]*checked', text)
+    assert f'value="{invoices[0].pk}" id="invoice-{invoices[0].pk}" checked' in text
+    assert f'value="{invoices[1].pk}" id="invoice-{invoices[1].pk}">' in text
+    assert not any(words in text for words in ENGLISH)
+    assert not Payment.objects.exists()
+
+
+def test_amounts_in_the_counter_s_messages_are_written_the_french_way(
+    client, regisseur, family, invoices
+):
+    client.force_login(regisseur)
+    response = client.post(family_url(family), form(invoices[1:], amount="20,00"))
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any(f"Paiement de {format_money(D('20'))} enregistré" in m for m in shown)
+    # Someone paid the first invoice meanwhile: what is left is written 10,00 €.
+    data = form(invoices[:1], amount="30,00")
+    record_payment(
+        family,
+        "20",
+        Method.CASH,
+        received_on=timezone.localdate(),
+        recorded_by=None,
+        invoices=invoices[:1],
+    )
+    text = client.post(family_url(family), data).content.decode()
+    assert f"il reste {format_money(D('10'))} à payer" in text

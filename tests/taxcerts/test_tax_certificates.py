@@ -288,3 +288,78 @@ def test_the_command_issues_a_past_year_and_refuses_another(
     with pytest.raises(CommandError, match="past year") as error:
         call_command("issue_tax_certificates", "--year", "2999")
     assert error.value.returncode == 1
+
+
+@pytest.fixture
+def care_invoice(services, family):
+    """Léa's after-school care, 100,00 € billed in March."""
+    regie, care, _canteen = services
+    young = child(family, "Léa", datetime.date(2021, 3, 1))
+    return young, invoice(
+        regie, family, datetime.date(YEAR, 3, 5), [(young, care, "100.00")], 7
+    )
+
+
+def credit_note(paid_invoice, amount, day):
+    from family_portal.billing import corrections
+    from family_portal.billing import tasks as billing_tasks
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(billing_tasks, "lay_out_on_commit", lambda ids: None)
+        return corrections.issue_credit_note(
+            paid_invoice, amount, "Accueil fermé (grève)", user=None, today=day
+        )
+
+
+def test_a_credit_note_before_payment_certifies_what_was_paid(care_invoice, family):
+    young, care = care_invoice
+    credit_note(care, "40.00", datetime.date(YEAR, 3, 20))
+    pay(family, care, "60.00", datetime.date(YEAR, 4, 2))
+    found = amounts.paid_for_childcare(YEAR, [family.pk])
+    assert found == {family.pk: {young.pk: Decimal("60.00")}}
+
+
+def test_a_credit_note_after_payment_lowers_the_amount_certified(care_invoice, family):
+    young, care = care_invoice
+    pay(family, care, "100.00", datetime.date(YEAR, 4, 2))
+    credit_note(care, "40.00", datetime.date(YEAR, 5, 2))  # 40 back to the credit
+    found = amounts.paid_for_childcare(YEAR, [family.pk])
+    assert found == {family.pk: {young.pk: Decimal("60.00")}}
+
+
+def test_a_cancelled_payment_is_not_certified(care_invoice, family):
+    from family_portal.payments.services import reverse_payment
+
+    young, care = care_invoice
+    kept = pay(family, care, "30.00", datetime.date(YEAR, 4, 2))
+    wrong = pay(family, care, "70.00", datetime.date(YEAR, 4, 3))
+    reverse_payment(wrong, reason="Chèque sans provision", by=None)
+    assert kept.amount == Decimal("30.00")
+    found = amounts.paid_for_childcare(YEAR, [family.pk])
+    assert found == {family.pk: {young.pk: Decimal("30.00")}}
+
+
+def test_money_given_back_the_next_year_lowers_that_year_s_amount(
+    care_invoice, services, family
+):
+    regie, care_service, _canteen = services
+    young, care = care_invoice
+    pay(family, care, "100.00", datetime.date(YEAR, 4, 2))
+    assert amounts.paid_for_childcare(YEAR, [family.pk]) == {
+        family.pk: {young.pk: Decimal("100.00")}
+    }
+    # The next year: 50 € of care paid, and a credit note of 40 € on last year's.
+    following = invoice(
+        regie,
+        family,
+        datetime.date(YEAR + 1, 2, 5),
+        [(young, care_service, "50.00")],
+        8,
+    )
+    pay(family, following, "50.00", datetime.date(YEAR + 1, 2, 20))
+    credit_note(care, "40.00", datetime.date(YEAR + 1, 3, 2))
+    found = amounts.paid_for_childcare(YEAR + 1, [family.pk])
+    assert found == {family.pk: {young.pk: Decimal("10.00")}}
+    # Never below 0: a family given back more than it paid that year gets nothing.
+    credit_note(following, "50.00", datetime.date(YEAR + 1, 3, 3))
+    assert amounts.paid_for_childcare(YEAR + 1, [family.pk]) == {}

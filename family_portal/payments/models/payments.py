@@ -8,6 +8,9 @@ rewritten nor deleted:
 - recording: one ``allocation`` row per invoice paid, one ``credit`` row for the rest;
 - using credit on a later invoice: two ``credit_use`` rows of the payment the credit
   came from, ``-x`` on the credit (no invoice) and ``+x`` on the invoice;
+- a credit note (avoir) leaving an invoice paid beyond its new net amount: two
+  ``credited`` rows of the payment that paid it, ``-x`` on the invoice and ``+x`` on the
+  credit, naming the credit note;
 - cancelling a payment entered by mistake: one ``reversal`` row mirroring each of its
   rows, and the reason, who and when on the payment.
 
@@ -166,6 +169,7 @@ class Allocation(models.Model):
         ALLOCATION = "allocation", _("Affecté à la facture")
         CREDIT = "credit", _("Trop-perçu mis en avoir")
         CREDIT_USE = "credit_use", _("Avoir utilisé")
+        CREDITED = "credited", _("Trop-perçu après un avoir sur la facture")
         REVERSAL = "reversal", _("Annulation")
 
     payment = models.ForeignKey(
@@ -187,6 +191,15 @@ class Allocation(models.Model):
             "Le jour où l'argent a payé la facture : la réception du paiement, ou "
             "le jour où l'avoir a servi."
         ),
+    )
+    credit_note = models.ForeignKey(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avoir"),
+        help_text=_("L'avoir qui a rendu ce montant à la famille (type « credited »)."),
     )
     reverses = models.OneToOneField(
         "self",
@@ -230,8 +243,20 @@ class Allocation(models.Model):
                 name="credit_use_moves_credit_to_an_invoice",
             ),
             models.CheckConstraint(
+                condition=~Q(kind="credited")
+                | Q(invoice__isnull=False, amount__lt=0, credit_note__isnull=False)
+                | Q(invoice__isnull=True, amount__gt=0, credit_note__isnull=False),
+                name="credited_moves_an_invoice_to_credit",
+            ),
+            models.CheckConstraint(
                 condition=Q(
-                    kind__in=["allocation", "credit", "credit_use", "reversal"]
+                    kind__in=[
+                        "allocation",
+                        "credit",
+                        "credit_use",
+                        "credited",
+                        "reversal",
+                    ]
                 ),
                 name="allocation_kind_known",
             ),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..services import pending_operation
+from ..services import online_refusal, pending_operation
 
 register = template.Library()
 
@@ -14,9 +14,12 @@ def online_payment(context, invoice):
         and invoice.outstanding() > 0
         and bool(invoice.regie.payfip_client_number)
     )
+    pending = pending_operation(invoice) if payable else None
+    if payable and pending is None and online_refusal(invoice):
+        payable = False  # the direct debit takes it: its notice says when
     return {
         "invoice": invoice,
         "payable": payable,
-        "pending": pending_operation(invoice) if payable else None,
+        "pending": pending,
         "csrf_token": context.get("csrf_token"),
     }

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0003_payment_of_a_family"),
+        ("payments", "0004_credit_note_returns_to_credit"),
     ]
 
     operations = [
