@@ -131,19 +131,22 @@ def fake_payfip(latency: float):
         line = process.stdout.readline()
         if not line.startswith("READY "):
             raise RuntimeError(f"the fake PayFiP did not start: {line!r}")
-        yield line.split()[1]
+        yield line.split()[1], process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
 @contextlib.contextmanager
-def db_workers(deployment: Deployment, count: int):
+def db_workers(deployment: Deployment, count: int, nice: int, threads: int):
+    """``count`` db_workers as deploy/systemd/portail-worker@.service runs them (its
+    ``Nice=``), checking notifications with ``threads`` threads."""
     processes = [
         subprocess.Popen(  # noqa: S603
             [PYTHON, "manage.py", "db_worker", "--no-reload"],
             cwd=ROOT,
-            env=deployment.env(),
+            env=deployment.env(PAYFIP_CHECK_THREADS=str(threads)),
+            preexec_fn=lambda: os.nice(nice),  # noqa: PLW1509 - before exec, no threads
             stdout=subprocess.DEVNULL,
             stderr=open(deployment.workdir / f"db_worker-{n}.log", "w"),  # noqa: SIM115
         )
@@ -282,17 +285,19 @@ async def burst(port, idops, senders, database_url, deadline, concurrency):
     return window, answers, times
 
 
-def one_round(number, server, workers, idops, args, database_url) -> dict:
+def one_round(number, server, workers, payfip_pid, idops, args, database_url) -> dict:
     port = server.port
     before = asyncio.run(timed_window(port, args.concurrency, args.seconds))
     pids = [process.pid for process in workers]
     tasks_cpu_before = cpu_seconds(pids)
+    payfip_cpu_before = cpu_seconds([payfip_pid])
     cpu_before = server.cpu_seconds()
     during, answers, times = asyncio.run(
         burst(port, idops, args.senders, database_url, args.deadline, args.concurrency)
     )
     burst_cpu = server.cpu_seconds() - cpu_before
     tasks_cpu = cpu_seconds(pids) - tasks_cpu_before
+    payfip_cpu = cpu_seconds([payfip_pid]) - payfip_cpu_before
     after = asyncio.run(timed_window(port, args.concurrency, args.seconds))
     alone = (before.summary()["rps"] + after.summary()["rps"]) / 2
     share = during.summary()["rps"] / alone if alone else 0.0
@@ -315,6 +320,8 @@ def one_round(number, server, workers, idops, args, database_url) -> dict:
         "recorded": times["count"],
         "gunicorn_cpu_s_during_burst": round(burst_cpu, 2),
         "db_workers_cpu_ms_per_notification": round(tasks_cpu * 1000 / len(idops), 2),
+        # PayFiP's side, which a real deployment does not run (for the record).
+        "fake_payfip_cpu_ms_per_notification": round(payfip_cpu * 1000 / len(idops), 2),
     }
     print(
         f"round {number}: {len(idops)} notifications answered in "
@@ -332,12 +339,14 @@ def one_round(number, server, workers, idops, args, database_url) -> dict:
 
 CHECK = """
 import json
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from family_portal.billing.models import Invoice
-from family_portal.payments.models import Payment, PaymentOperation
+from django_tasks_db.models import DBTaskResult
+from family_portal.payments.models import Allocation, Payment, PaymentOperation
 invoices = Invoice.objects.filter(number__startswith="BANC-")
-payments = Payment.objects.filter(invoice__in=invoices)
-per_invoice = payments.values("invoice").annotate(n=Count("id"), s=Sum("amount"))
+rows = Allocation.objects.filter(invoice__in=invoices)
+per_invoice = rows.values("invoice").annotate(n=Count("payment", distinct=True))
+payments = Payment.objects.filter(operation__invoice__in=invoices)
 print(json.dumps({
     "invoices": invoices.count(),
     "payments": payments.count(),
@@ -347,7 +356,11 @@ print(json.dumps({
         invoice__in=invoices, status="waiting").count(),
     "invoices_paid_twice": sum(1 for row in per_invoice if row["n"] > 1),
     "invoices_paid_exactly": invoices.filter(paid_amount=42.50).count(),
-    "payments_elsewhere": Payment.objects.exclude(invoice__in=invoices).count(),
+    # Money the burst put anywhere but its own invoices (credit, another invoice).
+    "check_tasks": DBTaskResult.objects.filter(
+        task_path__startswith="family_portal.payments.").count(),
+    "payments_elsewhere": Allocation.objects.filter(payment__in=payments).filter(
+        Q(invoice__isnull=True) | ~Q(invoice__in=invoices)).count(),
 }))
 """
 
@@ -358,7 +371,7 @@ def run(args) -> dict:
     total = args.notifications * args.rounds
     with (
         temporary_folder("portail-bench-payments-") as workdir,
-        fake_payfip(args.latency) as payfip_url,
+        fake_payfip(args.latency) as (payfip_url, payfip_pid),
     ):
         control = FakePayFiPControl(payfip_url)
         deployment = Deployment(
@@ -385,7 +398,9 @@ def run(args) -> dict:
         )
         with (
             Gunicorn(deployment, workers=args.workers) as server,
-            db_workers(deployment, args.db_workers) as workers,
+            db_workers(
+                deployment, args.db_workers, args.db_worker_nice, args.check_threads
+            ) as workers,
         ):
             asyncio.run(timed_window(server.port, args.concurrency, 2))  # warm-up
             rounds = [
@@ -393,6 +408,7 @@ def run(args) -> dict:
                     number,
                     server,
                     workers,
+                    payfip_pid,
                     idops[(number - 1) * args.notifications :][: args.notifications],
                     args,
                     database_url,
@@ -441,6 +457,8 @@ def summarise(args, rounds, check, memory, load_start, load_end) -> dict:
         "load_average_end": [round(v, 2) for v in load_end],
         "workers": args.workers,
         "db_workers": args.db_workers,
+        "db_worker_nice": args.db_worker_nice,
+        "check_threads": args.check_threads,
         "notifications_per_round": args.notifications,
         "rounds": rounds,
         "senders": args.senders,
@@ -481,7 +499,19 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="page clients")
     parser.add_argument("--deadline", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--db-workers", type=int, default=4)
+    parser.add_argument("--db-workers", type=int, default=2)
+    parser.add_argument(
+        "--db-worker-nice",
+        type=int,
+        default=10,
+        help="the db_workers' niceness (deploy/systemd/portail-worker@.service)",
+    )
+    parser.add_argument(
+        "--check-threads",
+        type=int,
+        default=4,
+        help="PAYFIP_CHECK_THREADS: PayFiP questions a check task asks at once",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     exit_cleanly_on_sigterm()
@@ -498,6 +528,8 @@ def main(argv=None) -> int:
         f"--deadline={args.deadline}",
         f"--workers={args.workers}",
         f"--db-workers={args.db_workers}",
+        f"--db-worker-nice={args.db_worker_nice}",
+        f"--check-threads={args.check_threads}",
         "--inner",
     ]
     summary = rerun_with_postgres(Path(__file__), options)

@@ -693,6 +693,11 @@ elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+# PayFiP's notifications: one task checks every noted operation with this many threads
+# (each its own database connection), PayFiP's wait overlapping (payments/tasks.py).
+PAYFIP_CHECK_THREADS = env_number(
+    "PAYFIP_CHECK_THREADS", 4 if TASKS_BACKEND == "database" else 1, int
+)
 # WeasyPrint reports each rendering step, and fontTools each font it unpacks, at INFO.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -12,17 +12,25 @@ from functools import lru_cache
 import eopayment
 from django.conf import settings
 from eopayment.payfip_ws import PAYMENT_URL, PayFiP, PayFiPError
+from zeep.transports import Transport
 
 __all__ = ["Answer", "PayFiPError", "create_operation", "fetch_answer", "payment_url"]
 
 
 @lru_cache(maxsize=4)
-def _soap(wsdl_url: str) -> PayFiP:
-    return PayFiP(wsdl_url=wsdl_url or None)
+def _soap(wsdl_url: str, timeout: float) -> PayFiP:
+    # One client per process (the WSDL parsed once), shared by the threads checking
+    # notifications: eopayment sets the transport's timeout around each call and puts
+    # the previous one back, so every call passes the one it was built with, and none
+    # can run without a timeout.
+    transport = Transport(timeout=timeout, operation_timeout=timeout)
+    return PayFiP(
+        wsdl_url=wsdl_url or None, zeep_client_kwargs={"transport": transport}
+    )
 
 
 def soap() -> PayFiP:
-    return _soap(settings.PAYFIP_WSDL_URL)
+    return _soap(settings.PAYFIP_WSDL_URL, settings.PAYFIP_TIMEOUT)
 
 
 def payment_url(idop: str) -> str:

@@ -166,7 +166,11 @@ def check_operation(idop: str, now=None) -> PaymentOperation | None:
     None for an ``idOp`` we never created (logged and refused). Raises PayFiPError
     when PayFiP cannot answer: the operation stays waiting, to be asked again.
     """
-    operation = PaymentOperation.objects.filter(idop=idop).first()
+    operation = (
+        PaymentOperation.objects.select_related("invoice__family", "invoice__regie")
+        .filter(idop=idop)
+        .first()
+    )
     if operation is None:
         LOGGER.warning("refused: notification for an unknown idOp %r", idop[:64])
         return None
@@ -174,27 +178,35 @@ def check_operation(idop: str, now=None) -> PaymentOperation | None:
         return operation
     answer = fetch_answer(idop)
     now = now or timezone.now()
+    changes = {"checked_at": now}
+    if answer.error == "P5" and now - operation.created_at < P5_WAITING:
+        pass  # not finished yet: still waiting
+    elif answer.error:  # P1, or P5 for too long: PayFiP no longer knows it
+        changes.update(status=OperationStatus.EXPIRED, last_error=answer.error)
+    else:
+        status = _status_of(operation, answer)  # says why in operation.last_error
+        changes.update(
+            resultrans=answer.resultrans,
+            answer_amount=answer.montant,
+            answer_refdet=answer.refdet,
+            numauto=answer.numauto,
+            dattrans=answer.dattrans,
+            heurtrans=answer.heurtrans,
+            status=status,
+            last_error=operation.last_error,
+        )
+    if "status" in changes:
+        changes["settled_at"] = now
     with transaction.atomic():
-        operation = PaymentOperation.objects.select_for_update().get(pk=operation.pk)
-        if operation.status != OperationStatus.WAITING:
-            return operation  # the other notification recorded it meanwhile
-        operation.checked_at = now
-        if answer.error == "P5" and now - operation.created_at < P5_WAITING:
-            operation.save(update_fields=["checked_at"])
-            return operation
-        if answer.error:  # P1, or P5 for too long: PayFiP no longer knows it
-            operation.status = OperationStatus.EXPIRED
-            operation.last_error = answer.error
-        else:
-            operation.resultrans = answer.resultrans
-            operation.answer_amount = answer.montant
-            operation.answer_refdet = answer.refdet
-            operation.numauto = answer.numauto
-            operation.dattrans = answer.dattrans
-            operation.heurtrans = answer.heurtrans
-            operation.status = _status_of(operation, answer)
-        operation.settled_at = now
-        operation.save()
+        # Compare and set: the UPDATE locks the row and changes it only while it is
+        # still waiting. Another check of the same operation at the same time waits
+        # for this transaction, then changes nothing and records nothing.
+        if not PaymentOperation.objects.filter(
+            pk=operation.pk, status=OperationStatus.WAITING
+        ).update(**changes):
+            return PaymentOperation.objects.get(pk=operation.pk)
+        for field, value in changes.items():
+            setattr(operation, field, value)
         if operation.status == OperationStatus.PAID:
             _record(operation, now)
     return operation

@@ -14,9 +14,10 @@ from family_portal.billing.models import Invoice
 from family_portal.views import family_required
 
 from .models import OperationStatus, PaymentOperation
+from .notifications import note
 from .payfip import PayFiPError, payment_url
 from .services import PaymentRefused, check_operation, start_online_payment
-from .tasks import check_notified_operation
+from .tasks import queue_check
 
 LOGGER = logging.getLogger("family_portal.payments")
 
@@ -65,22 +66,19 @@ def payment_return(request):
 def notification(request):
     """PayFiP's POST holding only ``idOp``: a hint to go and ask, nothing more.
 
-    One indexed read, then the question to PayFiP is queued (tasks.py): the request
-    never waits on PayFiP, so a burst of notifications leaves the workers to the pages.
+    The operation is noted (one UPDATE) and a check queued (notifications.py,
+    tasks.py): the request never waits on PayFiP, so a burst of notifications leaves
+    the workers to the pages.
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     idop = request.POST.get("idOp", "")
     if not idop:
         return HttpResponse("idOp manquant", status=400, content_type="text/plain")
-    status = (
-        PaymentOperation.objects.filter(idop=idop[:64])
-        .values_list("status", flat=True)
-        .first()
-    )
+    status = note(idop[:64])
     if status is None:
         LOGGER.warning("refused: notification for an unknown idOp %r", idop[:64])
         return HttpResponse("opération inconnue", status=404, content_type="text/plain")
     if status == OperationStatus.WAITING:
-        check_notified_operation.enqueue(idop)
+        queue_check()
     return HttpResponse("ok", content_type="text/plain")

@@ -95,3 +95,75 @@ def test_two_notifications_at_once_over_http_record_one_payment(
     for invoice in invoices:
         invoice.refresh_from_db()
         assert invoice.paid_amount == Decimal("42.50")
+
+
+def test_a_burst_is_checked_by_threads_and_two_workers_each_operation_once(
+    payfip, invoices, parent
+):
+    """Every operation noted (some twice), then two db_workers' checks at once, four
+    threads each: each operation is taken by one thread, and paid once."""
+    from family_portal.payments.notifications import check_noted, note
+
+    operations = [start(invoice, parent) for invoice in invoices]
+    for operation in operations:
+        payfip.choose(operation.idop, "P")
+    payfip.faults(latency=0.05)
+    for operation in operations + operations[:3]:
+        assert note(operation.idop) == "waiting"
+    counts = run_together([lambda: check_noted(threads=4)] * 2)
+    assert sum(sum(c.values()) for c in counts) == INVOICES  # none checked twice
+    assert Payment.objects.count() == INVOICES
+    assert set(PaymentOperation.objects.values_list("status", "notified_at")) == {
+        ("paid", None)
+    }
+    for invoice in invoices:
+        invoice.refresh_from_db()
+        assert invoice.paid_amount == Decimal("42.50")
+    assert note(operations[0].idop) == "paid"  # settled: not noted again
+    assert not PaymentOperation.objects.filter(notified_at__isnull=False).exists()
+
+
+@pytest.fixture
+def database_queue(settings):
+    """django-tasks-db's queue, as in production (the tests run the immediate backend,
+    without its app): its model registered and its table created for this test only."""
+    from django.apps import AppConfig, apps
+    from django.db import connection
+
+    config = AppConfig.create("django_tasks_db")
+    config.apps = apps
+    apps.app_configs[config.label] = config
+    config.import_models()
+    apps.clear_cache()
+    config.ready()  # its signal handlers
+    from django_tasks_db.models import DBTaskResult
+
+    with connection.schema_editor() as editor:
+        editor.create_model(DBTaskResult)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    try:
+        yield DBTaskResult.objects
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(DBTaskResult)
+        del apps.app_configs[config.label]
+        apps.clear_cache()
+
+
+def test_a_burst_of_notifications_queues_one_check_at_a_time(
+    payfip, invoices, parent, client, database_queue
+):
+    from family_portal.payments.tasks import check_notified_operations
+
+    operations = [start(invoice, parent) for invoice in invoices]
+    notify = "/espace-famille/paiements/notification/"
+    for operation in operations[:4]:
+        assert client.post(notify, {"idOp": operation.idop}).status_code == 200
+    [queued] = database_queue.all()  # one check takes the four
+    assert queued.task_path == check_notified_operations.module_path
+    # a db_worker starts it: the next notification may come too late for it
+    database_queue.update(status="RUNNING")
+    assert client.post(notify, {"idOp": operations[4].idop}).status_code == 200
+    assert client.post(notify, {"idOp": operations[5].idop}).status_code == 200
+    assert database_queue.count() == 2
+    assert database_queue.filter(status="READY").count() == 1

@@ -255,10 +255,10 @@ def test_the_notification_queues_the_question_and_answers_at_once(
     browser, invoice, payfip, settings
 ):
     """In production the question to PayFiP runs in a db_worker: the request only
-    reads the operation and queues it, so a burst never holds the web workers."""
+    notes the operation and queues a check, so a burst never holds the web workers."""
     from django_tasks import default_task_backend
 
-    from family_portal.payments.tasks import check_notified_operation
+    from family_portal.payments.tasks import check_notified_operations
 
     payfip.faults(hold_notifications=True)
     idop, _ = browser.pay(invoice, "P")
@@ -267,28 +267,33 @@ def test_the_notification_queues_the_question_and_answers_at_once(
     }
     response = browser.client.post(NOTIFICATION, {"idOp": idop})
     assert response.status_code == 200
-    assert PaymentOperation.objects.get(idop=idop).status == OperationStatus.WAITING
+    operation = PaymentOperation.objects.get(idop=idop)
+    assert operation.status == OperationStatus.WAITING
+    assert operation.notified_at is not None
     [queued] = default_task_backend.results
-    assert queued.task.func is check_notified_operation.func
-    assert queued.args == [idop]
+    assert queued.task.func is check_notified_operations.func
     assert browser.client.post(NOTIFICATION, {"idOp": "inconnu"}).status_code == 404
     assert len(default_task_backend.results) == 1  # nothing queued for a stranger
     # what the db_worker then does
-    assert check_notified_operation.call(idop) == OperationStatus.PAID
+    assert check_notified_operations.call() == {OperationStatus.PAID: 1}
     assert paid(invoice) == Decimal("42.50")
+    assert PaymentOperation.objects.get(idop=idop).notified_at is None
     assert browser.client.post(NOTIFICATION, {"idOp": idop}).status_code == 200
     assert len(default_task_backend.results) == 1  # settled: nothing more to ask
+    assert check_notified_operations.call() == {}
 
 
 def test_a_queued_check_while_payfip_is_down_leaves_the_operation_waiting(
     browser, invoice, payfip, settings
 ):
-    from family_portal.payments.tasks import check_notified_operation
+    from family_portal.payments.notifications import note
+    from family_portal.payments.tasks import check_notified_operations
 
     payfip.faults(hold_notifications=True)
     idop, _ = browser.pay(invoice, "P")
     settings.PAYFIP_WSDL_URL = "http://127.0.0.1:9/tpa/services/securite?wsdl"
-    assert check_notified_operation.call(idop) == "unreachable"
+    assert note(idop) == OperationStatus.WAITING
+    assert check_notified_operations.call() == {"unreachable": 1}
     assert PaymentOperation.objects.get(idop=idop).status == OperationStatus.WAITING
     assert paid(invoice) == 0
 

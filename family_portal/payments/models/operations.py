@@ -66,6 +66,8 @@ class PaymentOperation(models.Model):
     dattrans = models.CharField("dattrans", max_length=8, blank=True)
     heurtrans = models.CharField("heurtrans", max_length=4, blank=True)
     last_error = models.CharField(_("dernière erreur"), max_length=200, blank=True)
+    # Set by PayFiP's notification, cleared when a check takes it (notifications.py).
+    notified_at = models.DateTimeField(_("notifiée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opération PayFiP")
@@ -76,6 +78,14 @@ class PaymentOperation(models.Model):
                 fields=["invoice"],
                 condition=Q(status="waiting"),
                 name="one_pending_online_payment_per_invoice",
+            )
+        ]
+        indexes = [
+            # The operations a notification asks to check: a handful among all.
+            models.Index(
+                fields=["notified_at"],
+                condition=Q(notified_at__isnull=False),
+                name="payments_op_notified",
             )
         ]
 
