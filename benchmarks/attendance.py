@@ -54,13 +54,13 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
-from family_portal.attendance.demo import ANIMATEUR
+from family_portal.attendance.demo import ANIMATEUR, EVENING
 from family_portal.attendance.models import AttendanceSite
 from family_portal.bookings.models import Booking
 from family_portal.models import Child, Enrolment, Family
 
 site = AttendanceSite.objects.get()
-session = site.schedules.get().sessions.get()
+session = site.schedules.get().sessions.get(name=EVENING)  # morning care too
 template = Enrolment.objects.filter(period=session.schedule.period).first()
 today = timezone.localdate()
 now = timezone.now()
@@ -101,8 +101,10 @@ print(json.dumps({
 COUNT = """
 import json
 from family_portal.attendance.models import Mark, Tap
-print(json.dumps({"taps": Tap.objects.count(), "marks": Mark.objects.count(),
-    "present": Mark.objects.filter(status="present").count()}))
+# the marks the taps made (the demo's billing month ticked past days too)
+marks = Mark.objects.filter(pk__in=Tap.objects.values("mark"))
+print(json.dumps({"taps": Tap.objects.count(), "marks": marks.count(),
+    "present": marks.filter(status="present").count()}))
 """
 
 CSRF = re.compile(r'data-csrf="([^"]+)"')
