@@ -509,7 +509,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--check-threads",
         type=int,
-        default=4,
+        default=2,
         help="PAYFIP_CHECK_THREADS: PayFiP questions a check task asks at once",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)

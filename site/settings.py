@@ -696,7 +696,7 @@ else:
 # PayFiP's notifications: one task checks every noted operation with this many threads
 # (each its own database connection), PayFiP's wait overlapping (payments/tasks.py).
 PAYFIP_CHECK_THREADS = env_number(
-    "PAYFIP_CHECK_THREADS", 4 if TASKS_BACKEND == "database" else 1, int
+    "PAYFIP_CHECK_THREADS", 2 if TASKS_BACKEND == "database" else 1, int
 )
 # WeasyPrint reports each rendering step, and fontTools each font it unpacks, at INFO.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
