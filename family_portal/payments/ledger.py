@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Max, Sum
+from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,10 +75,25 @@ def open_invoices(family, regie=None):
 
 
 def _locked(invoice_ids: list[int]) -> dict[int, Invoice]:
+    """The invoices, locked (their rows only: not their régie's, which every payment
+    to it would then wait for), each with its credit notes' total read in the same
+    statement, so that ``outstanding()`` asks nothing more."""
+    credited = (
+        Invoice.objects.filter(credited_invoice=OuterRef("pk"))
+        .order_by()
+        .values("credited_invoice")
+        .annotate(total=Sum("total"))
+        .values("total")
+    )
     rows = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=invoice_ids)
         .select_related("regie")
+        .annotate(
+            credited_total=Coalesce(
+                Subquery(credited, output_field=DecimalField()), ZERO
+            )
+        )
         .order_by("pk")
     )
     return {invoice.pk: invoice for invoice in rows}
