@@ -60,9 +60,17 @@ def portal_log_lines(caplog) -> str:
     )
 
 
+# When a call was made and how long it took are not the family's data, and their
+# digits can happen to hold a secret's (a timestamp's microseconds ending in 1988).
+MEASUREMENTS = {"id", "started_at", "duration_ms"}
+
+
 def stored_text() -> str:
     return "\n".join(
-        str(value) for row in ApiCallLog.objects.values() for value in row.values()
+        str(value)
+        for row in ApiCallLog.objects.values()
+        for field, value in row.items()
+        if field not in MEASUREMENTS
     )
 
 
