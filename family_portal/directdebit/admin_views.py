@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
+from activities.pricing.formatting import format_money
 from family_portal.backoffice.permissions import require_perms
 from home.ids import id_or_404
 
@@ -66,7 +67,7 @@ def batch_export(request):
         return redirect("directdebit_admin:batch_list")
     messages.success(
         request,
-        f"Fichier exporté : {batch.count} prélèvements, {batch.total} €. "
+        f"Fichier exporté : {batch.count} prélèvements, {format_money(batch.total)}. "
         "Téléchargez-le et déposez-le à la banque.",
     )
     return redirect("directdebit_admin:batch_detail", pk=batch.pk)

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.pricing.formatting import format_money
 from family_portal.models import private_storage
 
 from .operations import PaymentOperation
@@ -151,7 +152,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount} € — {self.get_method_display()}"
+        return f"{format_money(self.amount)} — {self.get_method_display()}"
 
     @property
     def is_reversed(self) -> bool:
@@ -269,4 +270,4 @@ class Allocation(models.Model):
 
     def __str__(self):
         target = self.invoice or _("avoir")
-        return f"{self.amount} € → {target}"
+        return f"{format_money(self.amount)} → {target}"
