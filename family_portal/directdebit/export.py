@@ -16,7 +16,7 @@ from sepaxml import SepaDD
 from family_portal.billing.models import Invoice
 from family_portal.payments.models import OperationStatus, PaymentOperation
 
-from .mandates import debit_date, notice_date, sequence_of
+from .mandates import debit_date, notice_date, sequence_of, too_late_for_the_bank
 from .models import DebitBatch, DebitLine, Mandate
 
 SCHEMA = "pain.008.001.02"
@@ -44,7 +44,6 @@ def candidates(today: datetime.date | None = None) -> list[Candidate]:
     """Every unpaid invoice of a family with an active mandate and not yet in a debit
     file, each with the reason it is left out ("" when it goes in)."""
     today = today or timezone.localdate()
-    earliest = today + datetime.timedelta(days=settings.SEPA_SUBMISSION_DAYS)
     mandates = {
         mandate.family_id: mandate
         for mandate in Mandate.objects.filter(status=Mandate.Status.ACTIVE)
@@ -87,7 +86,7 @@ def candidates(today: datetime.date | None = None) -> list[Candidate]:
                 f"{notice_date(invoice, mandate):%d/%m/%Y}, moins de "
                 f"{settings.SEPA_PRENOTIFICATION_DAYS} jours avant l'échéance."
             )
-        elif when < earliest:
+        elif too_late_for_the_bank(when, today):
             reason = (
                 "Échéance trop proche ou passée : le fichier doit parvenir à la banque "
                 f"{settings.SEPA_SUBMISSION_DAYS} jours avant la date de prélèvement."

@@ -154,3 +154,12 @@ def debit_date(invoice, mandate: Mandate | None) -> datetime.date | None:
     if notice_date(invoice, mandate) + notice > invoice.due_date:
         return None
     return invoice.due_date
+
+
+def too_late_for_the_bank(
+    when: datetime.date, today: datetime.date | None = None
+) -> bool:
+    """A debit on ``when`` that a file made ``today`` cannot reach the bank in time
+    for (``SEPA_SUBMISSION_DAYS`` before the debit): the family pays another way."""
+    today = today or timezone.localdate()
+    return when < today + datetime.timedelta(days=settings.SEPA_SUBMISSION_DAYS)

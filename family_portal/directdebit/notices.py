@@ -16,14 +16,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils import timezone
-
 from activities.pricing.formatting import format_money
 from home.french import french_date
 
 from . import returns
-from .mandates import active_mandate, debit_date
+from .mandates import active_mandate, debit_date, too_late_for_the_bank
 from .models import DebitLine, Mandate
 
 
@@ -82,11 +79,8 @@ def _mandate_plan(invoice, mandate: Mandate | None, today) -> Plan | None:
     state = "scheduled"
     if when is None:
         state = "short_notice"
-    else:
-        today = today or timezone.localdate()
-        earliest = today + datetime.timedelta(days=settings.SEPA_SUBMISSION_DAYS)
-        if when < earliest:
-            state = "missed"
+    elif too_late_for_the_bank(when, today):
+        state = "missed"
     return Plan(state, when, mandate.iban_end, mandate.reference)
 
 
@@ -153,4 +147,17 @@ def online_payment_refusal(invoice) -> str | None:
         f"Cette facture sera prélevée le {french_date(plan.date)} sur le compte se "
         f"terminant par {plan.iban_end} : le prélèvement est parti à la banque, elle "
         "ne se paie plus en ligne, pour ne pas être payée deux fois."
+    )
+
+
+def counter_warning(invoice) -> str | None:
+    """For the agents at the counter: the invoice is in a debit file at the bank."""
+    plan = plan_of(invoice)
+    if plan is None or not plan.at_the_bank:
+        return None
+    return (
+        f"Prélèvement de {format_money(plan.amount)} parti à la banque pour le "
+        f"{french_date(plan.date)} (mandat {plan.reference}, compte se terminant par "
+        f"{plan.iban_end}) : payée aussi au guichet, la facture le serait deux fois "
+        "et le prélèvement irait à l'avoir de la famille."
     )
