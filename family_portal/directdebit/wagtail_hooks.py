@@ -7,13 +7,13 @@ from wagtail.admin.menu import MenuItem
 
 from family_portal.backoffice.permissions import is_family_agent
 from family_portal.payments.account import ACCOUNT_SECTION_HOOK
-from family_portal.payments.services import ONLINE_REFUSAL_HOOK
+from family_portal.payments.services import COUNTER_WARNING_HOOK, ONLINE_REFUSAL_HOOK
 from family_portal.reminders.hooks import DEBIT_HOOK
 
 from . import admin_urls
 from .mandates import active_mandate, offered
 from .models import DebitLine
-from .notices import online_payment_refusal
+from .notices import counter_warning, online_payment_refusal
 
 
 class DirectDebitMenuItem(MenuItem):
@@ -66,3 +66,9 @@ def invoices_under_debit(invoices):
 def no_online_payment_under_debit(invoice):
     """Payments' question: an invoice the debit takes is not paid online as well."""
     return online_payment_refusal(invoice)
+
+
+@hooks.register(COUNTER_WARNING_HOOK)
+def debit_at_the_bank(invoice):
+    """Payments' question at the counter: the debit already takes this invoice."""
+    return counter_warning(invoice)

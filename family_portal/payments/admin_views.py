@@ -32,6 +32,7 @@ from .models import Method, Payment
 from .services import (
     BalanceChanged,
     PaymentRefused,
+    counter_warning,
     credit_of,
     open_invoices,
     record_payment,
@@ -168,6 +169,8 @@ def family_account(request, family_pk):
                     f"reçu n° {payment.receipt_number}.",
                 )
                 return redirect("payments_admin:payment", pk=payment.pk)
+    for invoice in invoices:
+        invoice.counter_warning = counter_warning(invoice)
     credits = [
         (regie, credit_of(family, regie))
         for regie in Regie.objects.filter(payments__family=family).distinct()

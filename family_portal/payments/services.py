@@ -42,6 +42,7 @@ __all__ = [
     "PaymentRefused",
     "check_operation",
     "check_waiting",
+    "counter_warning",
     "online_refusal",
     "credit_of",
     "open_invoices",
@@ -83,6 +84,21 @@ def online_refusal(invoice) -> str | None:
         refusal = answer(invoice)
         if refusal:
             return refusal
+    return None
+
+
+# The same apps tell the agents at the counter, ``fn(invoice) -> str | None``: a
+# French sentence when money for the invoice is already on its way (a debit at the
+# bank). The counter still takes a payment: what the invoice no longer owes when the
+# other money comes goes to the family's credit, never lost.
+COUNTER_WARNING_HOOK = "payments_counter_warning"
+
+
+def counter_warning(invoice) -> str | None:
+    for answer in hooks.get_hooks(COUNTER_WARNING_HOOK):
+        warning = answer(invoice)
+        if warning:
+            return warning
     return None
 
 

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -225,3 +226,29 @@ def test_a_payment_after_the_file_is_kept_as_credit_when_the_debit_is_collected(
     invoice.refresh_from_db()
     assert invoice.paid_amount == invoice.total  # paid once
     assert credit_of(family) == Decimal("42.50")  # the debit's money, traced
+
+
+def test_the_counter_warns_the_agent_of_a_debit_at_the_bank(
+    client, family, online_regie, signed, agent, today
+):
+    at_the_bank = invoice_due(family, online_regie, "ENF-2026-000510", today)
+    export.export(agent, today=today)
+    not_sent = invoice_due(family, online_regie, "ENF-2026-000511", today, due_in=1)
+    # A régisseur: the one who can take the payment sees the warning where he ticks.
+    agent.user_permissions.add(
+        Permission.objects.get(codename="record_counter_payment")
+    )
+    client.force_login(agent)
+    text = client.get(
+        reverse("payments_admin:family", kwargs={"family_pk": family.pk})
+    ).content.decode()
+    warning = (
+        f'id="warning-{at_the_bank.pk}">Prélèvement de 42,50 € parti à la banque pour '
+        "le"
+    )
+    assert warning in text
+    assert f'aria-describedby="warning-{at_the_bank.pk}"' in text
+    assert "se terminant par 0189" in text and "deux fois" in text
+    # The invoice no file took is not flagged; the counter still takes both.
+    assert f"warning-{not_sent.pk}" not in text
+    assert text.count("(prélèvement à la banque)") == 1
