@@ -39,6 +39,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -58,6 +59,7 @@ from harness import (
     exit_cleanly_on_sigterm,
     machine,
     median,
+    postgres_cpu_seconds,
     rerun_with_postgres,
     temporary_folder,
 )
@@ -153,6 +155,7 @@ def db_workers(deployment: Deployment, count: int, nice: int, threads: int):
         for n in range(count)
     ]
     try:
+        settle([process.pid for process in processes])
         yield processes
     finally:
         for process in processes:
@@ -164,6 +167,20 @@ def db_workers(deployment: Deployment, count: int, nice: int, threads: int):
                 process.kill()
 
 
+def settle(pids: list[int], timeout: float = 60.0) -> None:
+    """Wait until the processes have started (Django imported, the queue polled): a
+    second in which they use less than 5 % of a core, so that their start-up is not
+    counted in the first round's pages alone."""
+    deadline = time.monotonic() + timeout
+    used = cpu_seconds(pids)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(pids)
+        if now - used < 0.05:
+            return
+        used = now
+
+
 def pay_all(control: FakePayFiPControl, idops: list[str]) -> None:
     """The payers click "card accepted"; the fake keeps their notifications."""
     control.faults(hold_notifications=True, latency=0)
@@ -171,13 +188,28 @@ def pay_all(control: FakePayFiPControl, idops: list[str]) -> None:
         control.choose(idop, "P")
 
 
-def recorded(database_url: str, idops: list[str]) -> int:
-    with psycopg.connect(database_url) as connection:
-        return connection.execute(
-            "SELECT count(*) FROM payments_payment p JOIN payments_paymentoperation o"
-            " ON o.id = p.operation_id WHERE o.idop = ANY(%s)",
-            [idops],
+class Recorded:
+    """How many of the round's operations have their payment: one connection for the
+    whole round and an index lookup per operation, so that watching costs the pages
+    little (a connection a poll would fork a PostgreSQL backend ten times a second)."""
+
+    def __init__(self, database_url: str, idops: list[str]):
+        self.connection = psycopg.connect(database_url, autocommit=True)
+        self.ids = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT id FROM payments_paymentoperation WHERE idop = ANY(%s)", [idops]
+            )
+        ]
+
+    def count(self) -> int:
+        return self.connection.execute(
+            "SELECT count(*) FROM payments_payment WHERE operation_id = ANY(%s)",
+            [self.ids],
         ).fetchone()[0]
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def notification(idop: str) -> bytes:
@@ -253,6 +285,7 @@ async def burst(port, idops, senders, database_url, deadline, concurrency):
     stop = asyncio.Event()
     answers: list[tuple[int | None, float]] = []
     queue = list(reversed(idops))
+    watched = Recorded(database_url, idops)
     started = time.perf_counter()
     times = {}
 
@@ -273,32 +306,65 @@ async def burst(port, idops, senders, database_url, deadline, concurrency):
         loop = asyncio.get_running_loop()
         count = 0
         while time.perf_counter() - started < deadline:
-            count = await loop.run_in_executor(None, recorded, database_url, idops)
+            count = await loop.run_in_executor(None, watched.count)
             if count >= len(idops):
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.2)
         times["recorded"] = time.perf_counter() - started
         times["count"] = count
         stop.set()
 
-    await asyncio.gather(sent_all(), watch(), window.run(stop))
+    try:
+        await asyncio.gather(sent_all(), watch(), window.run(stop))
+    finally:
+        watched.close()
     return window, answers, times
+
+
+class Usage:
+    """CPU time used so far by each part of the run: the web workers, the db_workers,
+    PostgreSQL, the fake PayFiP and this benchmark's own load generator (all share
+    the machine's cores). A window's figures are in cores (CPU seconds a second)."""
+
+    def __init__(self, server, workers, payfip_pid, database_url):
+        self.parts = {
+            "gunicorn": server.cpu_seconds,
+            "db_workers": lambda: cpu_seconds([process.pid for process in workers]),
+            "postgresql": lambda: postgres_cpu_seconds(database_url),
+            "fake_payfip": lambda: cpu_seconds([payfip_pid]),
+            "load_generator": lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+        }
+
+    def now(self) -> dict[str, float]:
+        return {name: read() for name, read in self.parts.items()}
+
+    @staticmethod
+    def cores(before: dict, after: dict, seconds: float) -> dict[str, float]:
+        return {
+            name: round((after[name] - before[name]) / seconds, 2) for name in before
+        }
 
 
 def one_round(number, server, workers, payfip_pid, idops, args, database_url) -> dict:
     port = server.port
+    usage = Usage(server, workers, payfip_pid, database_url)
+    start = usage.now()
     before = asyncio.run(timed_window(port, args.concurrency, args.seconds))
-    pids = [process.pid for process in workers]
-    tasks_cpu_before = cpu_seconds(pids)
-    payfip_cpu_before = cpu_seconds([payfip_pid])
-    cpu_before = server.cpu_seconds()
+    burst_start = usage.now()
     during, answers, times = asyncio.run(
         burst(port, idops, args.senders, database_url, args.deadline, args.concurrency)
     )
-    burst_cpu = server.cpu_seconds() - cpu_before
-    tasks_cpu = cpu_seconds(pids) - tasks_cpu_before
-    payfip_cpu = cpu_seconds([payfip_pid]) - payfip_cpu_before
+    burst_end = usage.now()
     after = asyncio.run(timed_window(port, args.concurrency, args.seconds))
+    end = usage.now()
+    cores = {
+        "alone": Usage.cores(start, burst_start, before.seconds),
+        "burst": Usage.cores(burst_start, burst_end, during.seconds),
+        "alone_again": Usage.cores(burst_end, end, after.seconds),
+    }
+    burst_cpu = burst_end["gunicorn"] - burst_start["gunicorn"]
+    tasks_cpu = burst_end["db_workers"] - burst_start["db_workers"]
+    payfip_cpu = burst_end["fake_payfip"] - burst_start["fake_payfip"]
     alone = (before.summary()["rps"] + after.summary()["rps"]) / 2
     share = during.summary()["rps"] / alone if alone else 0.0
     latencies = sorted(ms for status, ms in answers if status is not None)
@@ -322,6 +388,8 @@ def one_round(number, server, workers, payfip_pid, idops, args, database_url) ->
         "db_workers_cpu_ms_per_notification": round(tasks_cpu * 1000 / len(idops), 2),
         # PayFiP's side, which a real deployment does not run (for the record).
         "fake_payfip_cpu_ms_per_notification": round(payfip_cpu * 1000 / len(idops), 2),
+        # Where the cores went, before, during and after the burst.
+        "cores": cores,
     }
     print(
         f"round {number}: {len(idops)} notifications answered in "
@@ -334,6 +402,8 @@ def one_round(number, server, workers, payfip_pid, idops, args, database_url) ->
         "notification",
         flush=True,
     )
+    for name, parts in cores.items():
+        print(f"  cores {name}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     return result
 
 
@@ -509,7 +579,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--check-threads",
         type=int,
-        default=2,
+        default=1,
         help="PAYFIP_CHECK_THREADS: PayFiP questions a check task asks at once",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
