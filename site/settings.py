@@ -697,7 +697,7 @@ else:
 # (each its own database connection), PayFiP's wait overlapping (payments/tasks.py).
 # One by default: a burst is recorded in the background (the parent's return page asks
 # PayFiP itself), so it is spread out rather than taken from the pages (2 threads
-# recorded 1,000 in 28 s and left the pages 77 %; 1 thread in 42 s, 87 %:
+# recorded 1,000 in 28 s and left the pages 77 %; 1 thread in 42–44 s, 81–87 %:
 # benchmarks/README.md).
 PAYFIP_CHECK_THREADS = env_number("PAYFIP_CHECK_THREADS", 1, int)
 # WeasyPrint reports each rendering step, and fontTools each font it unpacks, at INFO.
