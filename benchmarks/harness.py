@@ -434,21 +434,31 @@ def postgres_cpu_seconds(database_url: str) -> float:
             continue
         if not arguments[0].endswith(b"postgres") or port.encode() not in arguments:
             continue
-        total = 0
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])  # u, s, cu, cs
-            children = (entry / "task" / entry.name / "children").read_text().split()
-        except OSError:
-            return 0.0
-        for child in children:
-            try:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1]
-            except OSError:
-                continue
-            total += sum(int(value) for value in fields.split()[11:13])
-        return total / os.sysconf("SC_CLK_TCK")
+        return _cluster_ticks(entry) / os.sysconf("SC_CLK_TCK")
     return 0.0
+
+
+def _cluster_ticks(postmaster: Path) -> int:
+    """The postmaster's own and reaped children's ticks, plus its live children's. A
+    backend that exits while they are read would be counted twice or not at all (the
+    figure going backwards): read again until the list of children did not change."""
+    children_file = postmaster / "task" / postmaster.name / "children"
+    total = 0
+    for _attempt in range(5):
+        try:
+            children = children_file.read_text().split()
+            total = 0
+            for child in children:
+                with contextlib.suppress(OSError):
+                    fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1]
+                    total += sum(int(value) for value in fields.split()[11:13])
+            fields = (postmaster / "stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])  # u, s, cu, cs
+            if children_file.read_text().split() == children:
+                return total
+        except OSError:
+            return 0
+    return total
 
 
 def rerun_with_postgres(script: Path, arguments: list[str]) -> dict:
