@@ -3,7 +3,7 @@
 A notification only says "go and ask PayFiP about this idOp" (PAYFIP.md). The endpoint
 notes it on the operation (``notified_at``, one UPDATE) and makes sure a check is queued
 (tasks.py); the check takes the noted operations and asks PayFiP about each with
-``check_operation`` (services.py: PayFiP's own answer, row lock, one payment per
+``ask_about`` (services.py: PayFiP's own answer, compare-and-set, one payment per
 operation). A burst of notifications is thus a burst of UPDATEs for the web workers,
 and one task with a few threads for the db_workers, PayFiP's wait (50 ms to seconds a
 question) overlapping in those threads rather than holding one task each.
@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .models import OperationStatus, PaymentOperation
 from .payfip import PayFiPError
-from .services import check_operation
+from .services import ask_about
 
 LOGGER = logging.getLogger("family_portal.payments")
 
@@ -48,33 +48,35 @@ def note(idop: str) -> str | None:
     )
 
 
-def take(limit: int = TAKE) -> list[str]:
-    """The idOps of up to ``limit`` noted operations, their marks cleared; none that
-    another thread or process holds."""
+def take(limit: int = TAKE) -> list[PaymentOperation]:
+    """Up to ``limit`` noted operations, with their invoice, family and régie (what
+    recording a payment needs), their marks cleared; none that another thread or
+    process holds."""
     with transaction.atomic():
-        rows = list(
-            PaymentOperation.objects.select_for_update(skip_locked=True)
+        operations = list(
+            PaymentOperation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(notified_at__isnull=False)
-            .order_by("notified_at")
-            .values_list("pk", "idop")[:limit]
+            .select_related("invoice__family", "invoice__regie")
+            .order_by("notified_at")[:limit]
         )
-        if rows:
-            PaymentOperation.objects.filter(pk__in=[pk for pk, _idop in rows]).update(
-                notified_at=None
-            )
-    return [idop for _pk, idop in rows]
+        if operations:
+            PaymentOperation.objects.filter(
+                pk__in=[operation.pk for operation in operations]
+            ).update(notified_at=None)
+    return operations
 
 
-def _check(idop: str) -> str:
+def _check(operation: PaymentOperation) -> str:
     try:
-        operation = check_operation(idop)
+        return ask_about(operation).status
     except PayFiPError as error:
-        LOGGER.warning("PayFiP unreachable on notification for %s: %s", idop, error)
+        LOGGER.warning(
+            "PayFiP unreachable on notification for %s: %s", operation.idop, error
+        )
         return "unreachable"
     except Exception:  # one operation's failure must not leave the others unchecked
-        LOGGER.exception("checking the notified operation %s failed", idop)
+        LOGGER.exception("checking the notified operation %s failed", operation.idop)
         return "failed"
-    return operation.status if operation else "unknown"
 
 
 def check_noted(threads: int = 1) -> dict[str, int]:
@@ -89,8 +91,8 @@ def check_noted(threads: int = 1) -> dict[str, int]:
 
     def drain() -> None:
         while batch := take():
-            for idop in batch:
-                status = _check(idop)
+            for operation in batch:
+                status = _check(operation)
                 with lock:
                     counts[status] += 1
 

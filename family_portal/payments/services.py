@@ -39,6 +39,7 @@ from .payfip import PayFiPError, create_operation, fetch_answer
 
 __all__ = [
     "BalanceChanged",
+    "ask_about",
     "PaymentRefused",
     "check_operation",
     "check_waiting",
@@ -190,9 +191,17 @@ def check_operation(idop: str, now=None) -> PaymentOperation | None:
     if operation is None:
         LOGGER.warning("refused: notification for an unknown idOp %r", idop[:64])
         return None
+    return ask_about(operation, now)
+
+
+def ask_about(operation: PaymentOperation, now=None) -> PaymentOperation:
+    """``check_operation`` for an operation already read with its invoice, family and
+    régie (the notifications' check takes them so, a few at a time). The status read
+    may be stale: settling is a compare-and-set, so a check that lost the race to
+    another one records nothing."""
     if operation.status != OperationStatus.WAITING:
         return operation
-    answer = fetch_answer(idop)
+    answer = fetch_answer(operation.idop)
     now = now or timezone.now()
     changes = {"checked_at": now}
     if answer.error == "P5" and now - operation.created_at < P5_WAITING:
