@@ -78,14 +78,19 @@ def pending_operation(invoice) -> PaymentOperation | None:
     return invoice.payment_operations.filter(status=OperationStatus.WAITING).first()
 
 
+def _first_answer(hook: str, invoice) -> str | None:
+    """The first sentence an app answers ``hook`` with about ``invoice``, or None."""
+    for answer in hooks.get_hooks(hook):
+        sentence = answer(invoice)
+        if sentence:
+            return sentence
+    return None
+
+
 def online_refusal(invoice) -> str | None:
     """Why ``invoice`` may not be paid online because another app takes its money
     (a direct debit on its way), or None."""
-    for answer in hooks.get_hooks(ONLINE_REFUSAL_HOOK):
-        refusal = answer(invoice)
-        if refusal:
-            return refusal
-    return None
+    return _first_answer(ONLINE_REFUSAL_HOOK, invoice)
 
 
 # The same apps tell the agents at the counter, ``fn(invoice) -> str | None``: a
@@ -96,11 +101,7 @@ COUNTER_WARNING_HOOK = "payments_counter_warning"
 
 
 def counter_warning(invoice) -> str | None:
-    for answer in hooks.get_hooks(COUNTER_WARNING_HOOK):
-        warning = answer(invoice)
-        if warning:
-            return warning
-    return None
+    return _first_answer(COUNTER_WARNING_HOOK, invoice)
 
 
 def new_refdet(invoice) -> str:
