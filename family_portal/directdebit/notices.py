@@ -44,10 +44,6 @@ class Plan:
     def takes_the_money(self) -> bool:
         return self.state in ("sent", "scheduled")
 
-    @property
-    def at_the_bank(self) -> bool:
-        return self.state == "sent"
-
 
 def plan_of(invoice, today: datetime.date | None = None) -> Plan | None:
     """None when direct debit has nothing to do with ``invoice``."""
@@ -55,21 +51,36 @@ def plan_of(invoice, today: datetime.date | None = None) -> Plan | None:
         return None
     line = DebitLine.objects.filter(invoice=invoice).select_related("mandate").first()
     if line is not None:
-        code = ""
-        if line.status == DebitLine.Status.RETURNED:
-            code = getattr(getattr(line, "ret", None), "reason_code", "")
-        return Plan(
-            line.status,
-            line.collection_date,
-            line.mandate.iban_end,
-            line.mandate.reference,
-            line.amount,
-            code,
-        )
+        return _line_plan(line)
     if invoice.outstanding() <= 0:
         return None
     mandate = active_mandate(invoice.family_id)
     return _mandate_plan(invoice, mandate, today)
+
+
+def _line_plan(line: DebitLine) -> Plan:
+    code = ""
+    if line.status == DebitLine.Status.RETURNED:
+        code = getattr(getattr(line, "ret", None), "reason_code", "")
+    return Plan(
+        line.status,
+        line.collection_date,
+        line.mandate.iban_end,
+        line.mandate.reference,
+        line.amount,
+        code,
+    )
+
+
+def _at_the_bank(invoice) -> Plan | None:
+    """The plan of an invoice in a debit file sent to the bank (one query: none of
+    the mandate's, which only says what a coming file will do), else None."""
+    line = (
+        DebitLine.objects.filter(invoice=invoice, status=DebitLine.Status.SENT)
+        .select_related("mandate")
+        .first()
+    )
+    return _line_plan(line) if line is not None else None
 
 
 def _mandate_plan(invoice, mandate: Mandate | None, today) -> Plan | None:
@@ -140,8 +151,8 @@ def short_notice(invoice, today: datetime.date | None = None) -> str:
 def online_payment_refusal(invoice) -> str | None:
     """Payments' question before offering or starting "Payer en ligne": a French
     sentence when the invoice is in a debit file at the bank, else None."""
-    plan = plan_of(invoice)
-    if plan is None or not plan.at_the_bank:
+    plan = _at_the_bank(invoice)
+    if plan is None:
         return None
     return (
         f"Cette facture sera prélevée le {french_date(plan.date)} sur le compte se "
@@ -152,8 +163,8 @@ def online_payment_refusal(invoice) -> str | None:
 
 def counter_warning(invoice) -> str | None:
     """For the agents at the counter: the invoice is in a debit file at the bank."""
-    plan = plan_of(invoice)
-    if plan is None or not plan.at_the_bank:
+    plan = _at_the_bank(invoice)
+    if plan is None:
         return None
     return (
         f"Prélèvement de {format_money(plan.amount)} parti à la banque pour le "
