@@ -1,8 +1,8 @@
 """The accounting export of a régie's payments for a month: one CSV row per movement of
 money (a payment's share of an invoice, its overpayment kept as credit, credit used on
-an invoice, what a credit note gave back as credit, a cancellation), for the treasury's software. See the README for its
-columns. The invoices' export is billing's (``billing/export.py``); this one sits here
-because billing never imports payments."""
+an invoice, what a credit note gave back as credit, a cancellation), for the treasury's
+software. See the README for its columns. The invoices' export is billing's
+(``billing/export.py``); this one sits here because billing never imports payments."""
 
 from __future__ import annotations
 
